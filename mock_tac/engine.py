@@ -1,0 +1,264 @@
+"""The engine: a mock TAC without HTTP.
+
+An :class:`Engine` owns a scenario's tasks and executions (in a
+:class:`~mock_tac.store.Store`), a clock, a dialect and a journal. Transports
+hand it a raw request (:meth:`Engine.handle_raw`) or already-decoded
+parameters (:meth:`Engine.call`) and get the reply object back; nothing here
+knows about HTTP.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import logging
+import re
+import secrets
+import string
+from dataclasses import dataclass
+from typing import Any
+
+from . import codes
+from .clock import Clock, WallClock
+from .codes import ApiError
+from .dialect import Dialect, get_dialect
+from .execution import Execution
+from .journal import Entry, Journal
+from .protocol import ProtocolError, decode_request
+from .registry import COMMANDS
+from .scenario import Scenario, User, load_scenario
+from .store import MemoryStore, State, Store, TaskState
+
+log = logging.getLogger("mock_tac.engine")
+
+_ID_ALPHABET = string.ascii_letters + string.digits
+_NUMERIC = re.compile(r"[+-]?[0-9]+")
+_PASSWORD_IN_TEXT = re.compile(
+    r"""(authPass['"]?\s*[:=]\s*)(?:"[^"]*"?|'[^']*'?|[^,}\s]*)""", re.IGNORECASE
+)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A reply and the journal entry made for it."""
+
+    reply: dict[str, Any]
+    entry: Entry
+
+
+class Engine:
+    """Answers MetaServlet requests for one scenario.
+
+    Thread-safe: many transports threads may call it at once.
+    """
+
+    def __init__(
+        self,
+        scenario: Scenario | None = None,
+        *,
+        clock: Clock | None = None,
+        dialect: Dialect | str = "8.0",
+        store: Store | None = None,
+    ) -> None:
+        self.scenario = scenario or load_scenario()
+        self.clock: Clock = clock or WallClock()
+        self.dialect = get_dialect(dialect) if isinstance(dialect, str) else dialect
+        self.store: Store = store or MemoryStore(State.from_scenario(self.scenario))
+        self.journal = Journal()
+
+    def __repr__(self) -> str:
+        return (
+            f"Engine(scenario={self.scenario.source!r}, clock={self.clock!r}, "
+            f"tac_version={self.dialect.version!r})"
+        )
+
+    # -- entry points -------------------------------------------------------
+
+    def handle_raw(
+        self, raw: bytes, method: str, transport: dict[str, Any] | None = None
+    ) -> Outcome:
+        """Decode a raw query string or body and answer it.
+
+        Never raises: undecodable input gets ``returnCode`` 2, an unexpected
+        failure ``returnCode`` 1, and every request is journaled.
+        """
+        start = self.clock.now()
+        try:
+            decoded = decode_request(raw, method)
+        except ProtocolError as exc:
+            reply = {"error": str(exc), "returnCode": codes.INVALID_REQUEST}
+            return self._finish(
+                start, None, None, None, reply, raw=_preview(raw), transport=transport
+            )
+        return self._answer(
+            decoded.params, start, decoded.encoding.as_dict(), transport
+        )
+
+    def refuse(
+        self, message: str, method: str, transport: dict[str, Any] | None = None
+    ) -> Outcome:
+        """Answer a request the transport could not read with returnCode 2."""
+        reply = {"error": message, "returnCode": codes.INVALID_REQUEST}
+        return self._finish(self.clock.now(), None, None, None, reply, transport=transport)
+
+    def call(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Answer already-decoded parameters; returns the reply object."""
+        return self._answer(dict(params), self.clock.now(), None, None).reply
+
+    # -- helpers for command handlers ---------------------------------------
+
+    def authenticate(self, params: dict[str, Any]) -> User:
+        """The user named by ``authUser``/``authPass``, or ApiError 3."""
+        login, password = params.get("authUser"), params.get("authPass")
+        for user in self.scenario_users():
+            if user.login == login and user.password == password:
+                return user
+        raise ApiError(codes.AUTHENTICATION_ERROR, self.dialect.auth_error)
+
+    def scenario_users(self) -> tuple[User, ...]:
+        with self.store.transaction() as state:
+            return state.scenario.users
+
+    def task(self, state: State, params: dict[str, Any]) -> TaskState:
+        """The task named by ``taskId`` (number or numeric string), or ApiError 5."""
+        if "taskId" not in params or params["taskId"] in (None, ""):
+            raise ApiError(codes.INVALID_PARAMETER, "Missing parameter: taskId")
+        raw = params["taskId"]
+        task_id = parse_id(raw)
+        task = state.tasks.get(task_id) if task_id is not None else None
+        if task is None:
+            shown = raw if not isinstance(raw, str) else raw.strip()
+            raise ApiError(codes.INVALID_PARAMETER, f"Cannot find task with id={shown}")
+        return task
+
+    def new_exec_request_id(self, state: State) -> str:
+        """``<13-digit epoch millis>_<5 alphanumerics>``, unique in this engine."""
+        millis = int(self.clock.now() * 1000)
+        while True:
+            suffix = "".join(secrets.choice(_ID_ALPHABET) for _ in range(5))
+            candidate = f"{millis:013d}_{suffix}"
+            if candidate not in state.executions:
+                return candidate
+
+    def refresh(self, execution: Execution) -> None:
+        """Bring an execution up to the clock's current time."""
+        execution.advance(self.clock.now())
+
+    def wait_for_end(self, exec_request_id: str) -> Execution:
+        """Block until the execution has ended (as a synchronous run does)."""
+        while True:
+            with self.store.transaction() as state:
+                execution = state.executions[exec_request_id]
+                self.refresh(execution)
+                if execution.ended:
+                    return execution
+                deadline = execution.next_transition()
+            self.clock.wait_until(deadline, self.store.wait)
+
+    # -- internals ----------------------------------------------------------
+
+    def _answer(
+        self,
+        params: dict[str, Any],
+        start: float,
+        encoding: dict[str, Any] | None,
+        transport: dict[str, Any] | None,
+    ) -> Outcome:
+        action = params.get("actionName")
+        try:
+            fields = self._dispatch(action, params)
+            reply = {**fields, "returnCode": codes.SUCCESS}
+        except ApiError as exc:
+            reply = {"error": exc.message, "returnCode": exc.code}
+        except Exception:  # a bug of ours must still reach the client as JSON
+            log.exception("unexpected failure answering %s", action)
+            reply = {"error": "Unknown error", "returnCode": codes.UNKNOWN_ERROR}
+        return self._finish(start, action, params, encoding, reply, transport=transport)
+
+    def _dispatch(self, action: Any, params: dict[str, Any]) -> dict[str, Any]:
+        if action is None or action == "":
+            raise ApiError(codes.INVALID_REQUEST, "Missing parameter: actionName")
+        if not isinstance(action, str):
+            raise ApiError(
+                codes.INVALID_REQUEST,
+                f"Invalid actionName: expected a string, got {_json_type(action)}",
+            )
+        command = COMMANDS.get(action)
+        if command is None:
+            raise ApiError(codes.INVALID_REQUEST, f"Unknown actionName: {action}")
+        if command.requires_auth:
+            self.authenticate(params)
+        return command.handler(self, params)
+
+    def _finish(
+        self,
+        start: float,
+        action: Any,
+        params: dict[str, Any] | None,
+        encoding: dict[str, Any] | None,
+        reply: dict[str, Any],
+        *,
+        raw: str | None = None,
+        transport: dict[str, Any] | None = None,
+    ) -> Outcome:
+        millis = max(0, int(round((self.clock.now() - start) * 1000)))
+        reply["executionTime"] = {"millis": millis, "seconds": millis // 1000}
+        entry = self.journal.record(
+            time=start,
+            action=action if isinstance(action, str) else None,
+            params=params,
+            encoding=encoding,
+            reply=reply,
+            duration_ms=millis,
+            raw=raw,
+            transport=transport,
+        )
+        return Outcome(reply=reply, entry=entry)
+
+
+def parse_id(raw: Any) -> int | None:
+    """An id given as a number or a numeric string, or None if it is neither."""
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, int):
+        return raw
+    if isinstance(raw, float) and raw.is_integer():
+        return int(raw)
+    if isinstance(raw, str) and _NUMERIC.fullmatch(raw.strip()):
+        return int(raw.strip())
+    return None
+
+
+def _json_type(value: Any) -> str:
+    return {
+        bool: "boolean",
+        int: "number",
+        float: "number",
+        str: "string",
+        list: "array",
+        dict: "object",
+    }.get(type(value), "null")
+
+
+def _preview(raw: bytes, limit: int = 200) -> str:
+    """The start of an undecodable request, for the journal, never a password.
+
+    Base64 whose text names ``authPass`` is kept decoded with the value masked,
+    since the encoded form would carry the password in clear to any reader.
+    """
+    try:
+        text = base64.b64decode(re.sub(rb"[^A-Za-z0-9+/]", b"", raw) + b"===")
+        decoded = text.decode("utf-8", "replace")
+    except (binascii.Error, ValueError):
+        decoded = ""
+    if "authpass" in decoded.lower():
+        masked = _PASSWORD_IN_TEXT.sub(r"\1***", decoded)
+        return "decoded: " + masked[:limit]
+    text = raw[:limit].decode("utf-8", "replace")
+    if "authpass" in text.lower():
+        text = _PASSWORD_IN_TEXT.sub(r"\1***", text)
+    return text + ("..." if len(raw) > limit else "")
+
+
+# Imported last: command modules use the helpers above.
+from . import commands  # noqa: E402,F401  (registers the emulated actions)

@@ -1,0 +1,125 @@
+""":class:`MockTac`: one mock TAC, its namespaces and their engines.
+
+A namespace is an isolated copy of the mock: its own tasks, executions,
+clock and journal, made from the same scenario on first use. Clients reach a
+namespace through a URL prefix (``/ns/<name>/<context>/metaServlet``); the
+plain ``/<context>/metaServlet`` is the namespace ``default``.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from pathlib import Path
+
+from .clock import Clock, make_clock
+from .dialect import DEFAULT_VERSION, get_dialect
+from .engine import Engine
+from .scenario import Scenario, load_scenario
+from .store import State
+
+DEFAULT_CONTEXT_PATH = "org.talend.administrator"
+DEFAULT_NAMESPACE = "default"
+NAMESPACE_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._\-]{0,63}")
+
+
+class MockTac:
+    """A mock Talend Administration Center, without any transport.
+
+    Args:
+        scenario: a :class:`Scenario`, a path to a scenario file, or None for
+            the built-in default.
+        clock: ``wall``, ``virtual`` or ``scaled``; each namespace gets its own.
+        clock_scale: how much faster than real time a ``scaled`` clock runs.
+        tac_version: the dialect to speak (``5.6``, ``6.3``, ``7.3``, ``8.0``).
+        context_path: the web-app name in ``/<context>/metaServlet``.
+    """
+
+    def __init__(
+        self,
+        scenario: Scenario | str | Path | None = None,
+        *,
+        clock: str = "wall",
+        clock_scale: float = 1.0,
+        tac_version: str = DEFAULT_VERSION,
+        context_path: str = DEFAULT_CONTEXT_PATH,
+    ) -> None:
+        if not isinstance(scenario, Scenario):
+            scenario = load_scenario(scenario)
+        self.scenario = scenario
+        self.clock_kind = clock
+        self.clock_scale = clock_scale
+        self.dialect = get_dialect(tac_version)
+        self.context_path = validate_context_path(context_path)
+        make_clock(clock, scale=clock_scale)  # fail now on a bad clock setting
+        self._engines: dict[str, Engine] = {}
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return (
+            f"MockTac(scenario={self.scenario.source!r}, clock={self.clock_kind!r}, "
+            f"tac_version={self.dialect.version!r}, context_path={self.context_path!r})"
+        )
+
+    def engine(self, namespace: str = DEFAULT_NAMESPACE) -> Engine:
+        """The engine of ``namespace``, made from the scenario on first use."""
+        validate_namespace(namespace)
+        with self._lock:
+            engine = self._engines.get(namespace)
+            if engine is None:
+                engine = Engine(
+                    self.scenario, clock=self._new_clock(), dialect=self.dialect
+                )
+                self._engines[namespace] = engine
+            return engine
+
+    @property
+    def namespaces(self) -> list[str]:
+        """The namespaces used so far."""
+        with self._lock:
+            return sorted(self._engines)
+
+    def reset(self, namespace: str | None = None) -> None:
+        """Forget executions, journal and clock of one namespace, or of all."""
+        with self._lock:
+            if namespace is None:
+                self._engines.clear()
+            else:
+                self._engines.pop(namespace, None)
+
+    def load(self, scenario: Scenario | str | Path, namespace: str | None = None) -> None:
+        """Replace the scenario of one namespace, or of the whole mock (and reset)."""
+        if not isinstance(scenario, Scenario):
+            scenario = load_scenario(scenario)
+        if namespace is None:
+            self.scenario = scenario
+            self.reset()
+            return
+        engine = self.engine(namespace)
+        engine.scenario = scenario
+        engine.store.replace(State.from_scenario(scenario))
+        engine.journal.clear()
+
+    def _new_clock(self) -> Clock:
+        return make_clock(self.clock_kind, scale=self.clock_scale)
+
+
+def validate_context_path(context_path: str) -> str:
+    """A context path is one URL segment such as ``tac`` or ``org.talend.administrator``."""
+    cleaned = context_path.strip("/")
+    if not cleaned or not re.fullmatch(r"[A-Za-z0-9._~\-]+", cleaned):
+        raise ValueError(
+            f"invalid context path {context_path!r}: expected one URL segment of "
+            "letters, digits, '.', '-', '_' or '~'"
+        )
+    return cleaned
+
+
+def validate_namespace(namespace: str) -> str:
+    """Namespace names: 1-64 letters, digits, '.', '_' or '-'."""
+    if not NAMESPACE_PATTERN.fullmatch(namespace):
+        raise ValueError(
+            f"invalid namespace {namespace!r}: expected 1-64 letters, digits, "
+            "'.', '_' or '-', starting with a letter or digit"
+        )
+    return namespace

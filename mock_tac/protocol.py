@@ -1,0 +1,193 @@
+"""MetaServlet wire format: decoding requests and encoding replies.
+
+A MetaServlet request is one JSON object, Base64-encoded, sent either as the
+raw query string of a GET or as the body of a POST. Real clients differ in
+the details (alphabet, padding, percent-encoding, line wrapping, JSON
+dialect), so decoding is deliberately lenient and records what it saw in an
+:class:`Encoding`, which the request journal keeps.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from dataclasses import asdict, dataclass
+from typing import Any
+from urllib.parse import quote, unquote_to_bytes
+
+import json5
+
+_WHITESPACE = re.compile(rb"\s+")
+_BASE64_CHARS = re.compile(rb"^[A-Za-z0-9+/\-_]*={0,2}$")
+_PERCENT_ESCAPE = re.compile(rb"%[0-9A-Fa-f]{2}")
+
+
+class ProtocolError(ValueError):
+    """The request could not be turned into a JSON object.
+
+    The message says what was wrong; the server answers it with returnCode 2.
+    """
+
+
+@dataclass(frozen=True)
+class Encoding:
+    """How a request was encoded on the wire.
+
+    ``alphabet`` is ``standard`` or ``urlsafe`` (``-``/``_`` seen), ``json``
+    is ``compact``, ``pretty`` (line breaks; ``crlf`` when they were CRLF) or
+    ``lenient`` (not strict JSON: single quotes, unquoted keys...).
+    """
+
+    method: str
+    alphabet: str
+    padded: bool
+    percent_encoded: bool
+    wrapped: bool
+    json: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class DecodedRequest:
+    """A decoded MetaServlet request: its parameters and how they came."""
+
+    params: dict[str, Any]
+    encoding: Encoding
+
+
+def decode_request(raw: bytes, method: str) -> DecodedRequest:
+    """Decode the raw query string (GET) or body (POST) of a request.
+
+    The text is percent-decoded (``+`` is kept, never turned into a space),
+    stripped of whitespace and line breaks, read in either Base64 alphabet
+    with or without padding, and parsed as JSON, falling back to JSON5 for
+    single-quoted strings and unquoted keys. A body of the form ``name=value``
+    is accepted too when the whole text is not Base64.
+
+    Raises:
+        ProtocolError: the text is empty, not Base64, not UTF-8, not JSON, or
+            a JSON value other than an object.
+    """
+    method = method.upper()
+    text = raw.strip()
+    if not text:
+        raise ProtocolError("Empty request: expected a Base64-encoded JSON object")
+
+    try:
+        return _decode_text(text, method)
+    except ProtocolError:
+        name, sep, value = text.partition(b"=")
+        if not sep or not value or not re.fullmatch(rb"[A-Za-z_][\w.\-]*", name):
+            raise
+        return _decode_text(value, method)
+
+
+def _decode_text(text: bytes, method: str) -> DecodedRequest:
+    percent_encoded = bool(_PERCENT_ESCAPE.search(text))
+    if percent_encoded:
+        text = unquote_to_bytes(text)
+
+    compact = _WHITESPACE.sub(b"", text)
+    wrapped = compact != text.strip()
+    if not _BASE64_CHARS.match(compact):
+        bad = sorted({chr(c) for c in re.sub(rb"[A-Za-z0-9+/\-_=]", b"", compact)})
+        raise ProtocolError(
+            "Invalid request: not Base64 (unexpected characters "
+            + ", ".join(repr(c) for c in bad[:5])
+            + ")"
+        )
+
+    urlsafe = b"-" in compact or b"_" in compact
+    padded = compact.endswith(b"=")
+    body = compact.rstrip(b"=").replace(b"-", b"+").replace(b"_", b"/")
+    if len(body) % 4 == 1:
+        raise ProtocolError("Invalid request: Base64 text has an impossible length")
+    body += b"=" * (-len(body) % 4)
+    try:
+        data = base64.b64decode(body, validate=True)
+    except binascii.Error as exc:
+        raise ProtocolError(f"Invalid request: not Base64 ({exc})") from None
+
+    params, json_style = parse_json_object(data)
+    encoding = Encoding(
+        method=method,
+        alphabet="urlsafe" if urlsafe else "standard",
+        padded=padded,
+        percent_encoded=percent_encoded,
+        wrapped=wrapped,
+        json=json_style,
+    )
+    return DecodedRequest(params=params, encoding=encoding)
+
+
+def parse_json_object(data: bytes) -> tuple[dict[str, Any], str]:
+    """Parse decoded bytes as a JSON object, leniently.
+
+    Returns the object and the style it was written in (``compact``,
+    ``pretty``, ``crlf`` or ``lenient``).
+    """
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ProtocolError("Invalid request: the decoded text is not UTF-8") from None
+
+    if "\r\n" in text:
+        style = "crlf"
+    elif "\n" in text:
+        style = "pretty"
+    else:
+        style = "compact"
+    try:
+        value = json.loads(text)
+    except ValueError:
+        try:
+            value = json5.loads(text)
+        except ValueError as exc:
+            raise ProtocolError(f"Invalid request: the decoded text is not JSON ({exc})")
+        style = "lenient"
+
+    if not isinstance(value, dict):
+        kind = type(value).__name__ if value is not None else "null"
+        raise ProtocolError(f"Invalid request: expected a JSON object, got {kind}")
+    return value, style
+
+
+def encode_reply(reply: dict[str, Any]) -> bytes:
+    """Serialise a reply as TAC does: compact, keys in alphabetical order."""
+    return json.dumps(
+        reply, sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    ).encode("utf-8")
+
+
+def encode_request(
+    params: dict[str, Any],
+    *,
+    urlsafe: bool = False,
+    padded: bool = True,
+    percent: bool = False,
+    wrap: int = 0,
+    json_text: str | None = None,
+) -> str:
+    """Encode parameters the way a client would, for tests and tools.
+
+    ``json_text`` replaces the serialised JSON (to send pretty or lenient
+    text); ``wrap`` breaks the Base64 into lines of that many characters, as
+    the shell's ``base64`` does at 76.
+    """
+    text = json_text if json_text is not None else json.dumps(params)
+    encoded = base64.b64encode(text.encode("utf-8")).decode("ascii")
+    if urlsafe:
+        encoded = encoded.replace("+", "-").replace("/", "_")
+    if not padded:
+        encoded = encoded.rstrip("=")
+    if percent:
+        encoded = quote(encoded, safe="")
+    if wrap:
+        encoded = "\n".join(
+            encoded[i : i + wrap] for i in range(0, len(encoded), wrap)
+        )
+    return encoded

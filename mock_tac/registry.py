@@ -1,0 +1,64 @@
+"""The command registry: every MetaServlet action the mock emulates.
+
+Commands register themselves with :func:`command`; the dispatcher and the
+``help`` text are both built from this one table, so help never lists a
+command the mock cannot answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .engine import Engine
+
+Handler = Callable[["Engine", dict[str, Any]], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Command:
+    """One emulated action and what TAC's help says of it."""
+
+    name: str
+    handler: Handler
+    description: str
+    since: str
+    requires_auth: bool = True
+    sample: dict[str, Any] = field(default_factory=dict)
+    error_codes: dict[int, str] = field(default_factory=dict)
+
+
+COMMANDS: dict[str, Command] = {}
+
+
+def command(
+    name: str,
+    *,
+    description: str,
+    since: str,
+    requires_auth: bool = True,
+    sample: dict[str, Any] | None = None,
+    error_codes: dict[int, str] | None = None,
+) -> Callable[[Handler], Handler]:
+    """Register the decorated function as the handler of action ``name``.
+
+    The handler gets the engine and the request parameters and returns the
+    reply fields (without ``returnCode`` and ``executionTime``), or raises
+    :class:`~mock_tac.codes.ApiError`.
+    """
+
+    def register(handler: Handler) -> Handler:
+        COMMANDS[name] = Command(
+            name=name,
+            handler=handler,
+            description=description,
+            since=since,
+            requires_auth=requires_auth,
+            sample=sample or {"actionName": name},
+            error_codes=error_codes or {},
+        )
+        return handler
+
+    return register
