@@ -1,0 +1,46 @@
+"""pytest fixtures for testing TAC clients against mock-tac.
+
+Installed as a pytest plugin (entry point ``mock_tac``), so ``pip install
+mock-tac`` makes these fixtures available in any test suite:
+
+* ``mock_tac``: a fresh :class:`~mock_tac.MockTac` on the built-in scenario;
+* ``mock_tac_server``: that mock served on 127.0.0.1 on a free port, for
+  clients that do not use ``requests`` (any language, any HTTP library).
+
+A test module can point either at another scenario with
+``@pytest.mark.mock_tac_scenario("path/to/scenario.yaml")``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from .mock import MockTac
+from .server import LiveServer
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "mock_tac_scenario(path, **options): scenario file and MockTac options "
+        "for the mock_tac fixtures",
+    )
+
+
+@pytest.fixture
+def mock_tac(request: pytest.FixtureRequest) -> MockTac:
+    """A fresh mock TAC (built-in scenario unless a mock_tac_scenario mark says)."""
+    marker = request.node.get_closest_marker("mock_tac_scenario")
+    if marker is None:
+        return MockTac()
+    scenario = marker.args[0] if marker.args else None
+    return MockTac(scenario, **marker.kwargs)
+
+
+@pytest.fixture
+def mock_tac_server(mock_tac: MockTac) -> Iterator[LiveServer]:
+    """``mock_tac`` served on 127.0.0.1, a free port; ``.url`` is the metaServlet URL."""
+    with LiveServer(mock_tac) as server:
+        yield server
