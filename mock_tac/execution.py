@@ -83,17 +83,22 @@ class Execution:
             self._next_phase(end)
 
     def observe_poll(self, now: float) -> None:
-        """Count one status poll; a poll-counted phase ends on its last poll."""
+        """Count one status poll.
+
+        A phase of ``polls: N`` answers its first N polls; the poll after
+        those finds the execution in the next phase (or ended).
+        """
         self.advance(now)
         if self.ended:
             return
-        self.polls += 1
         phase = self.lifecycle.phases[self.phase_index]
-        if phase.polls is not None:
-            self.polls_in_phase += 1
-            if self.polls_in_phase >= phase.polls:
-                self._next_phase(now)
-                self.advance(now)
+        if phase.polls is not None and self.polls_in_phase >= phase.polls:
+            self._next_phase(now)
+            self.advance(now)
+            if self.ended:
+                return
+        self.polls += 1
+        self.polls_in_phase += 1
 
     def next_transition(self) -> float | None:
         """When the current timed phase ends, or None (ended, or waits for polls)."""

@@ -22,6 +22,8 @@ import json5
 _WHITESPACE = re.compile(rb"\s+")
 _BASE64_CHARS = re.compile(rb"^[A-Za-z0-9+/\-_]*={0,2}$")
 _PERCENT_ESCAPE = re.compile(rb"%[0-9A-Fa-f]{2}")
+_FORM_NAME = re.compile(rb"[A-Za-z_][\w.\-]*")
+_JSON_TYPES = {list: "array", str: "string", int: "number", float: "number", bool: "boolean"}
 
 
 class ProtocolError(ValueError):
@@ -79,11 +81,14 @@ def decode_request(raw: bytes, method: str) -> DecodedRequest:
 
     try:
         return _decode_text(text, method)
-    except ProtocolError:
+    except ProtocolError as first_error:
         name, sep, value = text.partition(b"=")
-        if not sep or not value or not re.fullmatch(rb"[A-Za-z_][\w.\-]*", name):
+        if not sep or not value.strip(b"=") or not _FORM_NAME.fullmatch(name):
             raise
-        return _decode_text(value, method)
+        try:
+            return _decode_text(value, method)
+        except ProtocolError:
+            raise first_error from None
 
 
 def _decode_text(text: bytes, method: str) -> DecodedRequest:
@@ -151,7 +156,7 @@ def parse_json_object(data: bytes) -> tuple[dict[str, Any], str]:
         style = "lenient"
 
     if not isinstance(value, dict):
-        kind = type(value).__name__ if value is not None else "null"
+        kind = _JSON_TYPES.get(type(value), "null")
         raise ProtocolError(f"Invalid request: expected a JSON object, got {kind}")
     return value, style
 

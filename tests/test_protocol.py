@@ -1,0 +1,163 @@
+"""Decoding MetaServlet requests as real clients encode them."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from mock_tac.protocol import (
+    ProtocolError,
+    decode_request,
+    encode_reply,
+    encode_request,
+)
+
+PARAMS = {"actionName": "runTask", "taskId": 1, "mode": "asynchronous"}
+# Chosen so that its standard Base64 contains '+', '/' and padding.
+TRICKY = {"actionName": "help", "commandName": ">>>???~~~", "x": "ÿþ"}
+
+
+def b64(text: str) -> bytes:
+    return base64.b64encode(text.encode()).strip()
+
+
+class TestBase64Variants:
+    def test_standard_alphabet_with_padding(self) -> None:
+        """The common case: standard alphabet, '=' padding, sent raw."""
+        raw = encode_request(TRICKY).encode()
+        assert b"+" in raw or b"/" in raw
+        decoded = decode_request(raw, "GET")
+        assert decoded.params == TRICKY
+        assert decoded.encoding.alphabet == "standard"
+        assert decoded.encoding.padded
+
+    def test_plus_is_never_read_as_space(self) -> None:
+        """A '+' in the query string stays a '+' (no form decoding)."""
+        raw = encode_request(TRICKY).encode()
+        assert b"+" in raw
+        assert decode_request(raw, "GET").params == TRICKY
+
+    def test_urlsafe_alphabet_without_padding(self) -> None:
+        raw = encode_request(TRICKY, urlsafe=True, padded=False).encode()
+        assert b"=" not in raw and (b"-" in raw or b"_" in raw)
+        decoded = decode_request(raw, "GET")
+        assert decoded.params == TRICKY
+        assert decoded.encoding.alphabet == "urlsafe"
+        assert not decoded.encoding.padded
+
+    def test_percent_encoded_plus_slash_and_padding(self) -> None:
+        raw = encode_request(TRICKY, percent=True).encode()
+        assert b"%2B" in raw or b"%2F" in raw
+        assert b"%3D" in raw
+        decoded = decode_request(raw, "GET")
+        assert decoded.params == TRICKY
+        assert decoded.encoding.percent_encoded
+
+    def test_line_wrapped_at_76_columns(self) -> None:
+        """Shell `base64` without -w0 wraps its output."""
+        long_params = {**PARAMS, "context": {"var": "v" * 200}}
+        raw = encode_request(long_params, wrap=76).encode()
+        assert b"\n" in raw
+        decoded = decode_request(raw + b"\n", "POST")
+        assert decoded.params == long_params
+        assert decoded.encoding.wrapped
+
+    def test_crlf_wrapped_base64(self) -> None:
+        raw = encode_request({**PARAMS, "pad": "x" * 100}, wrap=76).replace("\n", "\r\n")
+        assert decode_request(raw.encode(), "POST").params["pad"] == "x" * 100
+
+    def test_form_style_body_is_accepted(self) -> None:
+        raw = b"params=" + encode_request(PARAMS).encode()
+        assert decode_request(raw, "POST").params == PARAMS
+
+
+class TestLenientJson:
+    @pytest.mark.parametrize(
+        "text, style",
+        [
+            ('{"actionName":"runTask","taskId":1}', "compact"),
+            ('{\n  "actionName": "runTask",\n  "taskId": 1\n}', "pretty"),
+            ('{\r\n  "actionName": "runTask",\r\n  "taskId": 1\r\n}', "crlf"),
+            ("{'actionName':'runTask','taskId':1}", "lenient"),
+            ("{actionName: 'runTask', taskId: 1}", "lenient"),
+        ],
+    )
+    def test_json_styles(self, text: str, style: str) -> None:
+        decoded = decode_request(b64(text), "GET")
+        assert decoded.params == {"actionName": "runTask", "taskId": 1}
+        assert decoded.encoding.json == style
+
+    def test_numeric_strings_are_kept_as_sent(self) -> None:
+        """Ids as strings reach the commands unchanged; they accept both."""
+        decoded = decode_request(b64("{'taskId':'8'}"), "GET")
+        assert decoded.params == {"taskId": "8"}
+
+    def test_utf8_bom_is_ignored(self) -> None:
+        raw = base64.b64encode("\ufeff{\"a\": 1}".encode())
+        assert decode_request(raw, "GET").params == {"a": 1}
+
+
+class TestMalformed:
+    @pytest.mark.parametrize(
+        "raw, fragment",
+        [
+            (b"", "Empty request"),
+            (b"   ", "Empty request"),
+            (b"not base64 at all!", "not Base64"),
+            (b"abcde", "impossible length"),
+            (base64.b64encode(b"\xff\xfe\xfa"), "not UTF-8"),
+            (base64.b64encode(b"{broken"), "not JSON"),
+            (base64.b64encode(b"[1, 2]"), "expected a JSON object, got array"),
+            (base64.b64encode(b'"text"'), "expected a JSON object, got string"),
+            (base64.b64encode(b"null"), "expected a JSON object, got null"),
+        ],
+    )
+    def test_errors_name_the_problem(self, raw: bytes, fragment: str) -> None:
+        with pytest.raises(ProtocolError, match=fragment):
+            decode_request(raw, "GET")
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(),
+    lambda inner: st.lists(inner, max_size=3)
+    | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=10,
+)
+
+
+@given(
+    params=st.dictionaries(st.text(max_size=12), json_values, max_size=6),
+    urlsafe=st.booleans(),
+    padded=st.booleans(),
+    percent=st.booleans(),
+    wrap=st.sampled_from([0, 4, 60, 76]),
+    method=st.sampled_from(["GET", "POST"]),
+)
+def test_every_client_encoding_round_trips(
+    params: dict, urlsafe: bool, padded: bool, percent: bool, wrap: int, method: str
+) -> None:
+    """Whatever combination a client uses, the server reads the same object."""
+    raw = encode_request(
+        params, urlsafe=urlsafe, padded=padded, percent=percent, wrap=wrap
+    )
+    assert decode_request(raw.encode(), method).params == params
+
+
+@given(raw=st.binary(max_size=200))
+def test_arbitrary_bytes_decode_or_fail_cleanly(raw: bytes) -> None:
+    """Garbage never escapes as anything but ProtocolError."""
+    try:
+        decoded = decode_request(raw, "GET")
+    except ProtocolError:
+        return
+    assert isinstance(decoded.params, dict)
+
+
+def test_replies_are_compact_with_sorted_keys() -> None:
+    body = encode_reply({"returnCode": 0, "execRequestId": "x", "error": "é"})
+    assert body == '{"error":"é","execRequestId":"x","returnCode":0}'.encode()
+    assert json.loads(body)["error"] == "é"
