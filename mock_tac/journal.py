@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import copy
 import threading
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from time import time as _wall_time
 from typing import Any
 
 MASK = "***"
 _SECRET_KEYS = frozenset({"authPass", "password", "pass", "passwd"})
+STATUS_ACTION = "getTaskExecutionStatus"
 
 
 def mask_secrets(params: Any) -> Any:
@@ -31,6 +34,8 @@ class Entry:
     ``params`` is None when the request could not be decoded; ``raw`` then
     holds the start of what was received. ``time`` is engine-clock time,
     ``duration_ms`` the ``executionTime`` reported to the client.
+    ``wall_time`` is when it was journaled by the wall clock, whatever clock
+    the engine runs (for request rates).
     """
 
     seq: int
@@ -42,6 +47,7 @@ class Entry:
     duration_ms: int
     raw: str | None = None
     transport: dict[str, Any] = field(default_factory=dict)
+    wall_time: float = field(default_factory=_wall_time)
 
     @property
     def return_code(self) -> int | None:
@@ -55,6 +61,15 @@ class Entry:
     def exec_request_id(self) -> str | None:
         rid = (self.params or {}).get("execRequestId") or self.reply.get("execRequestId")
         return rid if isinstance(rid, str) else None
+
+    @property
+    def shows_end(self) -> bool:
+        """The reply told the client its execution has ended (jobExitCode given)."""
+        reply = self.reply
+        if reply.get("returnCode") != 0 or not self.exec_request_id:
+            return False
+        basic = reply.get("execBasicStatus")
+        return "jobExitCode" in reply or (basic is not None and basic != "RUNNING")
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -123,6 +138,73 @@ class Journal:
         if exec_request_id is not None:
             found = [e for e in found if e.exec_request_id == exec_request_id]
         return found
+
+    # -- queries for assertions ---------------------------------------------
+
+    def execution_ids(self) -> list[str]:
+        """The execRequestIds runTask handed out, in order."""
+        return [
+            e.reply["execRequestId"]
+            for e in self.entries(action="runTask")
+            if e.return_code == 0 and isinstance(e.reply.get("execRequestId"), str)
+        ]
+
+    def status_polls(self, exec_request_id: str) -> list[Entry]:
+        """The getTaskExecutionStatus requests made for one execution."""
+        return self.entries(action=STATUS_ACTION, exec_request_id=exec_request_id)
+
+    def polls_per_execution(self) -> dict[str, int]:
+        """How many status requests each execution received (0 for unpolled)."""
+        counts = {rid: 0 for rid in self.execution_ids()}
+        for entry in self.entries(action=STATUS_ACTION):
+            if entry.exec_request_id:
+                counts[entry.exec_request_id] = counts.get(entry.exec_request_id, 0) + 1
+        return counts
+
+    def end_seen(self, exec_request_id: str) -> Entry | None:
+        """The first reply that told the client the execution had ended, if any."""
+        for entry in self.entries(exec_request_id=exec_request_id):
+            if entry.shows_end:
+                return entry
+        return None
+
+    def polls_after_end(self, exec_request_id: str | None = None) -> list[Entry]:
+        """Status requests sent after the client was told the execution ended.
+
+        A well-behaved client stops polling an execution once a reply carried
+        its ``jobExitCode``; every entry returned here is a poll it did not need.
+        """
+        ids = [exec_request_id] if exec_request_id else self.execution_ids()
+        found = []
+        for rid in ids:
+            end = self.end_seen(rid)
+            if end is not None:
+                found += [e for e in self.status_polls(rid) if e.seq > end.seq]
+        return sorted(found, key=lambda e: e.seq)
+
+    def stopped_polling_after_end(self, exec_request_id: str | None = None) -> bool:
+        """True when no status request followed the reply that showed the end."""
+        return not self.polls_after_end(exec_request_id)
+
+    def poll_rate(self, exec_request_id: str) -> float | None:
+        """Status requests per second (wall time) for one execution.
+
+        None with fewer than two polls, or when they all came at one instant.
+        """
+        times = [e.wall_time for e in self.status_polls(exec_request_id)]
+        if len(times) < 2 or times[-1] <= times[0]:
+            return None
+        return (len(times) - 1) / (times[-1] - times[0])
+
+    def encodings(self) -> Counter[tuple[tuple[str, Any], ...]]:
+        """How often each wire encoding was used, keyed by its sorted items."""
+        return Counter(
+            tuple(sorted(e.encoding.items())) for e in self.entries() if e.encoding
+        )
+
+    def undecodable(self) -> list[Entry]:
+        """Requests that were not Base64 of a JSON object."""
+        return [e for e in self.entries() if e.params is None]
 
     def clear(self) -> None:
         with self._lock:
