@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
 from collections.abc import Sequence
 
@@ -109,12 +110,13 @@ def run_serve(args: argparse.Namespace) -> int:
         print(f"mock-tac: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
         return 1
 
+    signal.signal(signal.SIGTERM, _interrupt)
     tasks = ", ".join(f"{t.id}={t.label}" for t in mock.scenario.tasks)
-    print(f"mock-tac {__version__} (TAC {mock.dialect.version} dialect)", flush=True)
-    print(f"scenario: {mock.scenario.source} (tasks {tasks})", flush=True)
-    print(f"MetaServlet endpoint: {server.url}", flush=True)
-    print("Press Ctrl-C to stop.", flush=True)
     try:
+        print(f"mock-tac {__version__} (TAC {mock.dialect.version} dialect)", flush=True)
+        print(f"scenario: {mock.scenario.source} (tasks {tasks})", flush=True)
+        print(f"MetaServlet endpoint: {server.url}", flush=True)
+        print("Press Ctrl-C to stop.", flush=True)
         server.serve_forever()
     except KeyboardInterrupt:
         pass
@@ -122,6 +124,11 @@ def run_serve(args: argparse.Namespace) -> int:
         server.stop()
     print("mock-tac stopped.", flush=True)
     return 0
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    """Stop on SIGTERM the way Ctrl-C stops."""
+    raise KeyboardInterrupt
 
 
 def main(argv: Sequence[str] | None = None) -> int:

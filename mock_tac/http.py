@@ -12,6 +12,7 @@ request that reaches the servlet gets HTTP 200 and a JSON object.
 from __future__ import annotations
 
 import html
+import json
 import logging
 import time
 
@@ -108,16 +109,23 @@ def _raw_request() -> bytes | None:
 def _log_request(namespace: str, outcome: Outcome, started: float) -> None:
     """One line per request: action, task, execution, returnCode, duration."""
     entry = outcome.entry
-    words = [f"{request.method} {entry.action or '-'}"]
+    words = [f"{request.method} {_loggable(entry.action or '-')}"]
     if namespace != DEFAULT_NAMESPACE:
         words.append(f"ns={namespace}")
     if entry.task_id is not None:
-        words.append(f"task={entry.task_id}")
+        words.append(f"task={_loggable(entry.task_id)}")
     if entry.exec_request_id:
-        words.append(f"exec={entry.exec_request_id}")
+        words.append(f"exec={_loggable(entry.exec_request_id)}")
     words.append(f"returnCode={entry.return_code}")
     words.append(f"{(time.monotonic() - started) * 1000:.0f}ms")
     log.info(" ".join(words))
+
+
+def _loggable(value: object, limit: int = 40) -> str:
+    """A client-sent value made safe for one log line (no newlines, bounded)."""
+    text = value if isinstance(value, str) else json.dumps(value)
+    text = text.encode("unicode_escape").decode("ascii")
+    return text[:limit] + ("..." if len(text) > limit else "")
 
 
 def not_found(path: str) -> Response:

@@ -32,6 +32,8 @@ class LiveServer:
         self._server: Any = create_server(
             create_app(self.mock), host=host, port=port, threads=threads,
             ident="", clear_untrusted_proxy_headers=True,
+            # How long the accept loop sleeps: also how long stop() may wait.
+            asyncore_loop_timeout=0.1,
         )
         self.host = host
         self.port: int = self._server.effective_port
