@@ -18,7 +18,7 @@ import string
 from dataclasses import dataclass
 from typing import Any
 
-from . import codes
+from . import codes, faults
 from .clock import Clock, WallClock
 from .codes import ApiError
 from .dialect import Dialect, get_dialect
@@ -65,6 +65,7 @@ class Engine:
         self.dialect = get_dialect(dialect) if isinstance(dialect, str) else dialect
         self.store: Store = store or MemoryStore(State.from_scenario(self.scenario))
         self.journal = Journal()
+        self.faults = faults.FaultSet(self.scenario.faults)
 
     def __repr__(self) -> str:
         return (
@@ -148,12 +149,69 @@ class Engine:
         """Block until the execution has ended (as a synchronous run does)."""
         while True:
             with self.store.transaction() as state:
-                execution = state.executions[exec_request_id]
+                execution = state.executions.get(exec_request_id)
+                if execution is None:  # forgotten, as by a TAC restart
+                    raise ApiError(
+                        codes.THREAD_INTERRUPTED,
+                        codes.RUN_TASK_CODES[codes.THREAD_INTERRUPTED],
+                    )
                 self.refresh(execution)
                 if execution.ended:
                     return execution
                 deadline = execution.next_transition()
             self.clock.wait_until(deadline, self.store.wait)
+
+    # -- controls: what the admin API and tests drive -----------------------
+
+    def add_fault(
+        self, spec: faults.FaultSpec | dict[str, Any] | None = None, **fields: Any
+    ) -> faults.FaultSpec:
+        """Add a fault rule: a FaultSpec, its JSON form, or its fields as keywords.
+
+        Raises:
+            FaultError: the rule is invalid (each problem with its path).
+        """
+        if not isinstance(spec, faults.FaultSpec):
+            (spec,) = faults.make_faults({**(spec or {}), **fields}, "fault")
+        self.faults.add(spec)
+        return spec
+
+    def clear_faults(self) -> None:
+        """Remove every fault rule, and end the requests held by ``hang``."""
+        self.faults.clear()
+
+    def restart(self) -> int:
+        """Forget every execution, as a TAC restart does; returns how many.
+
+        Their execRequestIds become unknown (returnCode 5 when polled); a
+        synchronous runTask waiting for one answers 31.
+        """
+        return faults.forget_executions(self)
+
+    def set_execution_state(
+        self, exec_request_id: str, state: str, exit_code: int | None = None
+    ) -> Execution:
+        """Force an execution into ``state``: running, stuck, ok, error or stopped.
+
+        Raises:
+            KeyError: no such execution.
+            ValueError: an unknown state, or an ended execution asked to run.
+        """
+        return faults.set_execution_state(self, exec_request_id, state, exit_code)
+
+    def advance_clock(self, seconds: float) -> float:
+        """Move a virtual clock forward; returns the new time.
+
+        Raises:
+            TypeError: the clock is not virtual.
+        """
+        advance = getattr(self.clock, "advance", None)
+        if advance is None:
+            raise TypeError(f"{self.clock!r} cannot be moved: only a virtual clock can")
+        now = advance(seconds)
+        with self.store.transaction():
+            pass  # wakes synchronous runs waiting for this instant
+        return now
 
     # -- internals ----------------------------------------------------------
 
@@ -165,7 +223,12 @@ class Engine:
         transport: dict[str, Any] | None,
     ) -> Outcome:
         action = params.get("actionName")
+        fired = self.faults.fire(
+            (faults.PROTOCOL, faults.LIFECYCLE), action, faults.task_of(self, params)
+        )
+        token = faults.ACTIVE.set(tuple(fired))
         try:
+            faults.apply_before_dispatch(self, fired, params)
             fields = self._dispatch(action, params)
             reply = {**fields, "returnCode": codes.SUCCESS}
         except ApiError as exc:
@@ -173,6 +236,9 @@ class Engine:
         except Exception:  # a bug of ours must still reach the client as JSON
             log.exception("unexpected failure answering %s", action)
             reply = {"error": "Unknown error", "returnCode": codes.UNKNOWN_ERROR}
+        finally:
+            faults.ACTIVE.reset(token)
+        transport = faults.note(transport, fired)
         return self._finish(start, action, params, encoding, reply, transport=transport)
 
     def _dispatch(self, action: Any, params: dict[str, Any]) -> dict[str, Any]:
@@ -184,7 +250,7 @@ class Engine:
                 f"Invalid actionName: expected a string, got {_json_type(action)}",
             )
         command = COMMANDS.get(action)
-        if command is None:
+        if command is None or not self.dialect.has(command.since):
             raise ApiError(codes.INVALID_REQUEST, f"Unknown actionName: {action}")
         if command.requires_auth:
             self.authenticate(params)

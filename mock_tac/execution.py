@@ -47,6 +47,8 @@ class Execution:
     ended_at: float | None = None
     outcome: str | None = None
     exit_code: int | None = None
+    #: held in its current phase for ever (a stuck execution, see faults)
+    held: bool = False
 
     def __post_init__(self) -> None:
         self.phase_started_at = self.started_at
@@ -67,7 +69,7 @@ class Execution:
         synchronous mode, where nobody polls and they take no time.
         """
         phases = self.lifecycle.phases
-        while not self.ended:
+        while not self.ended and not self.held:
             if self.phase_index >= len(phases):
                 self._end(self.phase_started_at, self.lifecycle.outcome)
                 return
@@ -91,6 +93,9 @@ class Execution:
         self.advance(now)
         if self.ended:
             return
+        if self.held:
+            self.polls += 1
+            return
         phase = self.lifecycle.phases[self.phase_index]
         if phase.polls is not None and self.polls_in_phase >= phase.polls:
             self._next_phase(now)
@@ -102,7 +107,7 @@ class Execution:
 
     def next_transition(self) -> float | None:
         """When the current timed phase ends, or None (ended, or waits for polls)."""
-        if self.ended or self.phase_index >= len(self.lifecycle.phases):
+        if self.ended or self.held or self.phase_index >= len(self.lifecycle.phases):
             return None
         phase = self.lifecycle.phases[self.phase_index]
         if phase.seconds is None:
@@ -113,6 +118,14 @@ class Execution:
         """End a running execution early, as ``stopTask`` does."""
         if not self.ended:
             self._end(now, "stopped", exit_code)
+
+    def finish(self, now: float, outcome: str, exit_code: int | None = None) -> None:
+        """End the execution now with ``outcome`` (``ok``, ``error``, ``stopped``)."""
+        if outcome not in ENDINGS:
+            raise ValueError(f"unknown outcome {outcome!r}: expected {list(ENDINGS)}")
+        if not self.ended:
+            self.held = False
+            self._end(now, outcome, exit_code)
 
     def status_fields(self) -> dict[str, Any]:
         """The fields of ``getTaskExecutionStatus`` for the current state."""

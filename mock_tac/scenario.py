@@ -17,6 +17,8 @@ from typing import Any
 import jsonschema
 import yaml
 
+from .faults import FaultSpec, parse_faults
+
 DEFAULT_SCENARIO = "default.yaml"
 DEFAULT_PHASE_SECONDS = 2.0
 
@@ -95,6 +97,7 @@ class Scenario:
     tasks: tuple[TaskSpec, ...]
     source: str = "<built-in>"
     description: str = ""
+    faults: tuple[FaultSpec, ...] = ()
 
     def task(self, task_id: int) -> TaskSpec | None:
         return next((t for t in self.tasks if t.id == task_id), None)
@@ -135,10 +138,15 @@ def parse_scenario(data: Any, source: str = "<scenario>") -> Scenario:
     tasks = tuple(_task(t, i, problems) for i, t in enumerate(data.get("tasks", [])))
     _check_unique([t.id for t in tasks], "tasks", "id", problems)
     _check_unique([t.label for t in tasks], "tasks", "label", problems)
+    faults = parse_faults(data.get("faults", []), problems)
     if problems:
         raise ScenarioError(source, problems)
     return Scenario(
-        users=users, tasks=tasks, source=source, description=data.get("description", "")
+        users=users,
+        tasks=tasks,
+        source=source,
+        description=data.get("description", ""),
+        faults=faults,
     )
 
 

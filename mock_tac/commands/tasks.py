@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from .. import codes
 from ..codes import ApiError
 from ..execution import Execution
+from ..faults import on_execution_started
 from ..registry import command
 from ..store import State, TaskState
 
@@ -153,6 +154,7 @@ def _start(
     )
     state.executions[execution.exec_request_id] = execution
     task.execution_ids.append(execution.exec_request_id)
+    on_execution_started(engine, execution)
     return execution
 
 
