@@ -9,6 +9,7 @@ import sys
 from collections.abc import Sequence
 
 from . import __version__
+from .contract.checker import add_check_client
 from .dialect import DEFAULT_VERSION, DIALECTS
 from .mock import DEFAULT_CONTEXT_PATH, MockTac
 from .scenario import ScenarioError
@@ -21,10 +22,13 @@ def build_parser() -> argparse.ArgumentParser:
         prog="mock-tac",
         description="A mock Talend Administration Center MetaServlet server.",
     )
-    parser.add_argument("--version", action="version", version=f"mock-tac {__version__}")
+    parser.add_argument(
+        "--version", action="version", version=f"mock-tac {__version__}"
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
     _add_serve(commands)
+    add_check_client(commands)
     return parser
 
 
@@ -34,15 +38,21 @@ def _add_serve(commands: argparse._SubParsersAction) -> None:
         help="serve MetaServlet over HTTP",
         description="Serve a mock TAC MetaServlet until interrupted (Ctrl-C).",
     )
-    serve.add_argument("--host", default="127.0.0.1", help="address to bind (%(default)s)")
-    serve.add_argument("--port", type=int, default=8080, help="port, 0 for any free (%(default)s)")
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="address to bind (%(default)s)"
+    )
+    serve.add_argument(
+        "--port", type=int, default=8080, help="port, 0 for any free (%(default)s)"
+    )
     serve.add_argument(
         "--context-path",
         default=DEFAULT_CONTEXT_PATH,
         help="web-app name in /<context>/metaServlet (%(default)s)",
     )
     serve.add_argument(
-        "--scenario", metavar="FILE", help="scenario file (YAML or JSON); default: built-in"
+        "--scenario",
+        metavar="FILE",
+        help="scenario file (YAML or JSON); default: built-in",
     )
     add_engine_options(serve)
     serve.add_argument(
@@ -107,13 +117,18 @@ def run_serve(args: argparse.Namespace) -> int:
     try:
         server = LiveServer(mock, host=args.host, port=args.port, threads=args.threads)
     except OSError as exc:
-        print(f"mock-tac: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
+        print(
+            f"mock-tac: cannot listen on {args.host}:{args.port}: {exc}",
+            file=sys.stderr,
+        )
         return 1
 
     signal.signal(signal.SIGTERM, _interrupt)
     tasks = ", ".join(f"{t.id}={t.label}" for t in mock.scenario.tasks)
     try:
-        print(f"mock-tac {__version__} (TAC {mock.dialect.version} dialect)", flush=True)
+        print(
+            f"mock-tac {__version__} (TAC {mock.dialect.version} dialect)", flush=True
+        )
         print(f"scenario: {mock.scenario.source} (tasks {tasks})", flush=True)
         print(f"MetaServlet endpoint: {server.url}", flush=True)
         print("Press Ctrl-C to stop.", flush=True)

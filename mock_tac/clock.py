@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Callable, Protocol
+from collections.abc import Callable
+from typing import Protocol
 
 #: Called by a clock to block for at most ``timeout`` seconds of wall time,
 #: returning early when the engine's state changes.

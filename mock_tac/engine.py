@@ -100,7 +100,9 @@ class Engine:
     ) -> Outcome:
         """Answer a request the transport could not read with returnCode 2."""
         reply = {"error": message, "returnCode": codes.INVALID_REQUEST}
-        return self._finish(self.clock.now(), None, None, None, reply, transport=transport)
+        return self._finish(
+            self.clock.now(), None, None, None, reply, transport=transport
+        )
 
     def call(self, params: dict[str, Any]) -> dict[str, Any]:
         """Answer already-decoded parameters; returns the reply object."""

@@ -88,7 +88,9 @@ def _serve_metaservlet(mock: MockTac, namespace: str) -> Response:
     else:
         outcome = engine.handle_raw(raw, request.method, transport)
     _log_request(namespace, outcome, started)
-    return Response(encode_reply(outcome.reply), status=200, content_type=JSON_CONTENT_TYPE)
+    return Response(
+        encode_reply(outcome.reply), status=200, content_type=JSON_CONTENT_TYPE
+    )
 
 
 def _raw_request() -> bytes | None:
@@ -131,7 +133,7 @@ def _loggable(value: object, limit: int = 40) -> str:
 def not_found(path: str) -> Response:
     """A 404 page in the style of a servlet container."""
     body = (
-        "<!doctype html><html lang=\"en\"><head><title>HTTP Status 404 – Not Found"
+        '<!doctype html><html lang="en"><head><title>HTTP Status 404 – Not Found'
         "</title></head><body><h1>HTTP Status 404 – Not Found</h1><hr/>"
         f"<p><b>Type</b> Status Report</p><p><b>Message</b> {html.escape(path)}</p>"
         "<p><b>Description</b> The origin server did not find a current "
@@ -143,7 +145,7 @@ def not_found(path: str) -> Response:
 
 def _method_not_allowed(method: str) -> Response:
     body = (
-        "<!doctype html><html lang=\"en\"><head><title>HTTP Status 405 – Method Not "
+        '<!doctype html><html lang="en"><head><title>HTTP Status 405 – Method Not '
         "Allowed</title></head><body><h1>HTTP Status 405 – Method Not Allowed</h1>"
         f"<p><b>Message</b> HTTP method {html.escape(method)} is not supported by "
         "this URL</p></body></html>"

@@ -59,7 +59,9 @@ class Entry:
 
     @property
     def exec_request_id(self) -> str | None:
-        rid = (self.params or {}).get("execRequestId") or self.reply.get("execRequestId")
+        rid = (self.params or {}).get("execRequestId") or self.reply.get(
+            "execRequestId"
+        )
         return rid if isinstance(rid, str) else None
 
     @property

@@ -87,7 +87,9 @@ class MockTac:
             else:
                 self._engines.pop(namespace, None)
 
-    def load(self, scenario: Scenario | str | Path, namespace: str | None = None) -> None:
+    def load(
+        self, scenario: Scenario | str | Path, namespace: str | None = None
+    ) -> None:
         """Replace the scenario of one namespace, or of the whole mock (and reset)."""
         if not isinstance(scenario, Scenario):
             scenario = load_scenario(scenario)
@@ -105,7 +107,7 @@ class MockTac:
 
 
 def validate_context_path(context_path: str) -> str:
-    """A context path is one URL segment such as ``tac`` or ``org.talend.administrator``."""
+    """A context path is one URL segment, such as ``tac`` or the default."""
     cleaned = context_path.strip("/")
     if not cleaned or not re.fullmatch(r"[A-Za-z0-9._~\-]+", cleaned):
         raise ValueError(

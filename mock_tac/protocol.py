@@ -23,7 +23,13 @@ _WHITESPACE = re.compile(rb"\s+")
 _BASE64_CHARS = re.compile(rb"^[A-Za-z0-9+/\-_]*={0,2}$")
 _PERCENT_ESCAPE = re.compile(rb"%[0-9A-Fa-f]{2}")
 _FORM_NAME = re.compile(rb"[A-Za-z_][\w.\-]*")
-_JSON_TYPES = {list: "array", str: "string", int: "number", float: "number", bool: "boolean"}
+_JSON_TYPES = {
+    list: "array",
+    str: "string",
+    int: "number",
+    float: "number",
+    bool: "boolean",
+}
 
 
 class ProtocolError(ValueError):
@@ -152,7 +158,9 @@ def parse_json_object(data: bytes) -> tuple[dict[str, Any], str]:
         try:
             value = json5.loads(text)
         except ValueError as exc:
-            raise ProtocolError(f"Invalid request: the decoded text is not JSON ({exc})")
+            raise ProtocolError(
+                f"Invalid request: the decoded text is not JSON ({exc})"
+            ) from None
         style = "lenient"
 
     if not isinstance(value, dict):
@@ -181,7 +189,8 @@ def encode_request(
 
     ``json_text`` replaces the serialised JSON (to send pretty or lenient
     text); ``wrap`` breaks the Base64 into lines of that many characters, as
-    the shell's ``base64`` does at 76.
+    the shell's ``base64`` does at 76; ``percent`` then escapes the result
+    (line breaks included) as a URL-encoding HTTP library would.
     """
     text = json_text if json_text is not None else json.dumps(params)
     encoded = base64.b64encode(text.encode("utf-8")).decode("ascii")
@@ -189,10 +198,8 @@ def encode_request(
         encoded = encoded.replace("+", "-").replace("/", "_")
     if not padded:
         encoded = encoded.rstrip("=")
+    if wrap:
+        encoded = "\n".join(encoded[i : i + wrap] for i in range(0, len(encoded), wrap))
     if percent:
         encoded = quote(encoded, safe="")
-    if wrap:
-        encoded = "\n".join(
-            encoded[i : i + wrap] for i in range(0, len(encoded), wrap)
-        )
     return encoded

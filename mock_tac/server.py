@@ -5,12 +5,15 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from waitress import wasyncore
 from waitress.server import create_server
 
 from .http import create_app
 from .mock import MockTac
 
 DEFAULT_THREADS = 32
+#: How long one poll of the sockets may block: also how long stop() may take.
+_POLL_SECONDS = 0.1
 
 
 class LiveServer:
@@ -30,14 +33,19 @@ class LiveServer:
     ) -> None:
         self.mock = mock or MockTac()
         self._server: Any = create_server(
-            create_app(self.mock), host=host, port=port, threads=threads,
-            ident="", clear_untrusted_proxy_headers=True,
-            # How long the accept loop sleeps: also how long stop() may wait.
-            asyncore_loop_timeout=0.1,
+            create_app(self.mock),
+            host=host,
+            port=port,
+            threads=threads,
+            ident="",
+            clear_untrusted_proxy_headers=True,
         )
         self.host = host
         self.port: int = self._server.effective_port
         self._thread: threading.Thread | None = None
+        self._stopping = threading.Event()
+        self._closed = False
+        self._socket_map = getattr(self._server, "_map", None) or self._server.map
 
     @property
     def base_url(self) -> str:
@@ -55,20 +63,40 @@ class LiveServer:
         return f"{self.base_url}/ns/{namespace}/{self.mock.context_path}/metaServlet"
 
     def start(self) -> LiveServer:
+        """Serve from a daemon thread; returns at once."""
         self._thread = threading.Thread(
-            target=self._server.run, name=f"mock-tac:{self.port}", daemon=True
+            target=self._loop, name=f"mock-tac:{self.port}", daemon=True
         )
         self._thread.start()
         return self
 
     def serve_forever(self) -> None:
-        """Serve in this thread until interrupted."""
-        self._server.run()
+        """Serve in this thread until interrupted (KeyboardInterrupt propagates)."""
+        try:
+            self._loop()
+        finally:
+            self._close()
 
     def stop(self) -> None:
-        self._server.close()
+        """Stop serving: the loop ends within one poll and sockets are closed."""
+        self._stopping.set()
         if self._thread is not None:
             self._thread.join(timeout=5)
+            self._thread = None
+
+    def _loop(self) -> None:
+        # waitress's own run() has no stop: poll one round at a time instead,
+        # so sockets are closed by the thread that polls them.
+        while not self._stopping.is_set() and self._socket_map:
+            wasyncore.loop(timeout=_POLL_SECONDS, map=self._socket_map, count=1)
+        if self._thread is not None:
+            self._close()
+
+    def _close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self._server.task_dispatcher.shutdown()
+            wasyncore.close_all(self._socket_map)
 
     def __enter__(self) -> LiveServer:
         return self.start()

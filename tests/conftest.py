@@ -76,7 +76,7 @@ Caller = Callable[..., dict[str, Any]]
 
 @pytest.fixture
 def call(quick_server: LiveServer) -> Caller:
-    """Send parameters to the quick server (GET, standard Base64) and return the reply."""
+    """Send parameters to the quick server (GET, standard Base64); return the reply."""
     return make_caller(quick_server.url)
 
 

@@ -15,7 +15,16 @@ from mock_tac.protocol import encode_request
 
 from .conftest import ADMIN
 
-SERVE = [sys.executable, "-m", "mock_tac", "serve", "--host", "127.0.0.1", "--port", "0"]
+SERVE = [
+    sys.executable,
+    "-m",
+    "mock_tac",
+    "serve",
+    "--host",
+    "127.0.0.1",
+    "--port",
+    "0",
+]
 
 
 class Served:
@@ -107,8 +116,15 @@ def test_context_path_and_scenario_options(tmp_path: Path) -> None:
     server = start("--context-path", "tac", "--scenario", str(scenario))
     try:
         assert server.url.endswith("/tac/metaServlet")
-        reply = server.get({"actionName": "runTask", "authUser": "ci@x.org",
-                            "authPass": "pw", "taskId": 42, "mode": "asynchronous"})
+        reply = server.get(
+            {
+                "actionName": "runTask",
+                "authUser": "ci@x.org",
+                "authPass": "pw",
+                "taskId": 42,
+                "mode": "asynchronous",
+            }
+        )
         assert reply["returnCode"] == 0
     finally:
         server.process.terminate()

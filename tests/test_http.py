@@ -61,12 +61,18 @@ class TestEncodingsOverHttp:
     ) -> None:
         headers = {"Content-Type": content_type} if content_type else {}
         body = encode_request(RUN, wrap=76)
-        response = requests.post(quick_server.url, data=body, headers=headers, timeout=10)
+        response = requests.post(
+            quick_server.url, data=body, headers=headers, timeout=10
+        )
         assert response.status_code == 200
         assert response.json()["returnCode"] == 0
 
-    def test_post_with_empty_body_reads_the_query(self, quick_server: LiveServer) -> None:
-        response = requests.post(f"{quick_server.url}?{encode_request(RUN)}", timeout=10)
+    def test_post_with_empty_body_reads_the_query(
+        self, quick_server: LiveServer
+    ) -> None:
+        response = requests.post(
+            f"{quick_server.url}?{encode_request(RUN)}", timeout=10
+        )
         assert response.json()["returnCode"] == 0
 
     def test_request_headers_are_ignored(self, quick_server: LiveServer) -> None:
@@ -92,7 +98,9 @@ class TestReplies:
             headers={"Origin": "http://example.invalid"},
             timeout=10,
         )
-        assert not [h for h in response.headers if h.lower().startswith("access-control")]
+        assert not [
+            h for h in response.headers if h.lower().startswith("access-control")
+        ]
 
     @pytest.mark.parametrize(
         "raw",
@@ -103,10 +111,12 @@ class TestReplies:
             base64.b64encode(b"{oops").decode(),
             base64.b64encode(b"[1]").decode(),
             base64.b64encode(b'{"actionName":"nope"}').decode(),
-            base64.b64encode("{\"actionName\":\"é\"}".encode()).decode(),
+            base64.b64encode('{"actionName":"é"}'.encode()).decode(),
         ],
     )
-    def test_bad_input_gets_a_json_error(self, quick_server: LiveServer, raw: str) -> None:
+    def test_bad_input_gets_a_json_error(
+        self, quick_server: LiveServer, raw: str
+    ) -> None:
         response = raw_get(quick_server.url, raw)
         assert response.status == 200
         reply = json.loads(response.read())
@@ -114,7 +124,9 @@ class TestReplies:
         assert reply["error"]
         assert set(reply["executionTime"]) == {"millis", "seconds"}
 
-    def test_bad_input_does_not_lose_recorded_state(self, quick_server: LiveServer) -> None:
+    def test_bad_input_does_not_lose_recorded_state(
+        self, quick_server: LiveServer
+    ) -> None:
         started = requests.get(
             f"{quick_server.url}?{encode_request(RUN)}", timeout=10
         ).json()
@@ -144,7 +156,9 @@ class TestPaths:
             "/a/org.talend.administrator/metaServlet",
         ],
     )
-    def test_other_paths_are_404_html(self, quick_server: LiveServer, path: str) -> None:
+    def test_other_paths_are_404_html(
+        self, quick_server: LiveServer, path: str
+    ) -> None:
         response = requests.get(quick_server.base_url + path, timeout=10)
         assert response.status_code == 404
         assert response.headers["Content-Type"].startswith("text/html")

@@ -67,7 +67,9 @@ class TestBase64Variants:
         assert decoded.encoding.wrapped
 
     def test_crlf_wrapped_base64(self) -> None:
-        raw = encode_request({**PARAMS, "pad": "x" * 100}, wrap=76).replace("\n", "\r\n")
+        raw = encode_request({**PARAMS, "pad": "x" * 100}, wrap=76).replace(
+            "\n", "\r\n"
+        )
         assert decode_request(raw.encode(), "POST").params["pad"] == "x" * 100
 
     def test_form_style_body_is_accepted(self) -> None:
@@ -97,7 +99,7 @@ class TestLenientJson:
         assert decoded.params == {"taskId": "8"}
 
     def test_utf8_bom_is_ignored(self) -> None:
-        raw = base64.b64encode("\ufeff{\"a\": 1}".encode())
+        raw = base64.b64encode('\ufeff{"a": 1}'.encode())
         assert decode_request(raw, "GET").params == {"a": 1}
 
 
@@ -123,8 +125,10 @@ class TestMalformed:
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(),
-    lambda inner: st.lists(inner, max_size=3)
-    | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
     max_leaves=10,
 )
 

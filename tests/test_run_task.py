@@ -50,7 +50,11 @@ def run(engine: Engine, task_id, mode: str = "asynchronous", **extra) -> dict:
 
 def status(engine: Engine, exec_request_id: str) -> dict:
     return engine.call(
-        {"actionName": "getTaskExecutionStatus", **ADMIN, "execRequestId": exec_request_id}
+        {
+            "actionName": "getTaskExecutionStatus",
+            **ADMIN,
+            "execRequestId": exec_request_id,
+        }
     )
 
 
@@ -65,7 +69,9 @@ class TestAsynchronousFlow:
         deadline = time.monotonic() + 10
         while reply["execBasicStatus"] == "RUNNING" and time.monotonic() < deadline:
             time.sleep(0.05)
-            reply = call("getTaskExecutionStatus", execRequestId=started["execRequestId"])
+            reply = call(
+                "getTaskExecutionStatus", execRequestId=started["execRequestId"]
+            )
         assert reply["execDetailedStatus"] == "ENDED_OK"
         assert reply["execBasicStatus"] == "OK"
         assert reply["execDetailedStatusLabel"] == "Ok"
@@ -77,7 +83,9 @@ class TestAsynchronousFlow:
         deadline = time.monotonic() + 10
         while reply["execBasicStatus"] == "RUNNING" and time.monotonic() < deadline:
             time.sleep(0.05)
-            reply = call("getTaskExecutionStatus", execRequestId=started["execRequestId"])
+            reply = call(
+                "getTaskExecutionStatus", execRequestId=started["execRequestId"]
+            )
         assert_matches_golden(reply, "execution_status_job_error")
 
     def test_running_status_has_no_exit_code(self) -> None:
@@ -141,8 +149,11 @@ class TestSynchronousRun:
         assert result["execDetailedStatus"] == "ENDED_OK"
 
     def test_one_hour_job_on_a_virtual_clock(self) -> None:
-        scenario = {"tasks": [{"id": 7, "label": "hour", "lifecycle": {
-            "phases": [{"seconds": 3600}]}}]}
+        scenario = {
+            "tasks": [
+                {"id": 7, "label": "hour", "lifecycle": {"phases": [{"seconds": 3600}]}}
+            ]
+        }
         engine = virtual_engine(scenario)
         before = engine.clock.now()
         reply = run(engine, 7, mode="synchronous")
@@ -234,8 +245,12 @@ class TestBusyTask:
 class TestAuthenticationAndActions:
     @pytest.mark.parametrize(
         "creds",
-        [{}, {"authUser": "admin@company.com"}, {"authUser": "x", "authPass": "admin"},
-         {"authUser": "admin@company.com", "authPass": "Admin"}],
+        [
+            {},
+            {"authUser": "admin@company.com"},
+            {"authUser": "x", "authPass": "admin"},
+            {"authUser": "admin@company.com", "authPass": "Admin"},
+        ],
     )
     def test_wrong_or_missing_credentials(self, creds) -> None:
         reply = virtual_engine().call(
@@ -270,13 +285,25 @@ class TestAuthenticationAndActions:
         assert fragment in reply["error"]
 
     def test_user_without_run_right(self) -> None:
-        scenario = {**QUICK_SCENARIO, "users": [
-            {"login": "viewer@company.com", "password": "v", "can_run": False}]}
+        scenario = {
+            **QUICK_SCENARIO,
+            "users": [
+                {"login": "viewer@company.com", "password": "v", "can_run": False}
+            ],
+        }
         reply = virtual_engine(scenario).call(
-            {"actionName": "runTask", "authUser": "viewer@company.com",
-             "authPass": "v", "taskId": 1, "mode": "asynchronous"}
+            {
+                "actionName": "runTask",
+                "authUser": "viewer@company.com",
+                "authPass": "v",
+                "taskId": 1,
+                "mode": "asynchronous",
+            }
         )
-        assert (reply["returnCode"], reply["error"]) == (32, "No right to run this task")
+        assert (reply["returnCode"], reply["error"]) == (
+            32,
+            "No right to run this task",
+        )
 
 
 def test_default_scenario_task_1_ok_and_task_2_error() -> None:

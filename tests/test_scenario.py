@@ -44,11 +44,22 @@ def test_json_scenarios_are_accepted(tmp_path: Path) -> None:
 
 
 def test_run_overrides_inherit_the_task_lifecycle() -> None:
-    scenario = parse_scenario({"tasks": [{
-        "id": 1, "label": "t",
-        "lifecycle": {"phases": [{"seconds": 5}], "outcome": "error", "exit_code": 7},
-        "runs": [{"run": 2, "outcome": "ok"}, {"run": 3, "phases": []}],
-    }]})
+    scenario = parse_scenario(
+        {
+            "tasks": [
+                {
+                    "id": 1,
+                    "label": "t",
+                    "lifecycle": {
+                        "phases": [{"seconds": 5}],
+                        "outcome": "error",
+                        "exit_code": 7,
+                    },
+                    "runs": [{"run": 2, "outcome": "ok"}, {"run": 3, "phases": []}],
+                }
+            ]
+        }
+    )
     task = scenario.tasks[0]
     assert task.lifecycle_for(1).exit_code == 7
     assert (task.lifecycle_for(2).outcome, task.lifecycle_for(2).exit_code) == ("ok", 0)
@@ -68,8 +79,15 @@ def test_run_overrides_inherit_the_task_lifecycle() -> None:
             "is not one of",
         ),
         (
-            {"tasks": [{"id": 1, "label": "x",
-                        "lifecycle": {"phases": [{"seconds": 1, "polls": 2}]}}]},
+            {
+                "tasks": [
+                    {
+                        "id": 1,
+                        "label": "x",
+                        "lifecycle": {"phases": [{"seconds": 1, "polls": 2}]},
+                    }
+                ]
+            },
             "tasks[0].lifecycle.phases[0]",
             "exactly one of 'seconds' or 'polls'",
         ),
@@ -90,7 +108,12 @@ def test_run_overrides_inherit_the_task_lifecycle() -> None:
             "duplicate label",
         ),
         (
-            {"users": [{"login": "a", "password": "p"}, {"login": "a", "password": "q"}]},
+            {
+                "users": [
+                    {"login": "a", "password": "p"},
+                    {"login": "a", "password": "q"},
+                ]
+            },
             "users[1].login",
             "duplicate login",
         ),
