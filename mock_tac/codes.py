@@ -36,6 +36,26 @@ RUN_TASK_CODES: dict[int, str] = {
     BAD_MODE: "The parameter 'mode' must have the value 'synchronous' or 'asynchronous'",
 }
 
+NO_TASK_WITH_NAME = 79
+DEPLOY_ERROR = 170
+LOG_READ_ERROR = 220
+BAD_DATE_RANGE = 225
+BAD_DATE = 226
+TASK_PROCESSING = 230
+
+#: Specific codes of the other task commands, as TAC's help prints them.
+TASK_NAME_CODES = {NO_TASK_WITH_NAME: "No task with input name."}
+DEPLOY_CODES = {DEPLOY_ERROR: "Error while deploying the task"}
+TASK_LOG_CODES = {
+    LOG_READ_ERROR: "Error happened when reading logs.",
+    BAD_DATE_RANGE: "Error happened when date range is illegal.",
+    BAD_DATE: "Error appears when parsing the date.",
+}
+DELETE_TASK_CODES = {
+    INVALID_PARAMETER: "No task with this taskId",
+    TASK_PROCESSING: "Task is processing during deletion",
+}
+
 
 class ApiError(Exception):
     """A MetaServlet failure: answered as ``{"error": message, "returnCode": code}``."""

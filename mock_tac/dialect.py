@@ -17,9 +17,29 @@ class Dialect:
     async_exec_request_id: bool
     task_log_key: str
     task_name_param: str
+    #: help prints ``Requires rights`` per command (8.0 only).
+    help_rights: bool = False
+    #: getTaskIdByName's returnCode when no task has the name.
+    task_name_miss_code: int = 5
+
+    def has(self, since: str) -> bool:
+        """True if a command that appeared in TAC ``since`` exists in this version."""
+        return _version_key(since) <= _version_key(self.version)
 
 
 DIALECTS: dict[str, Dialect] = {
+    # Before 5.6: no execRequestId (clients poll getTaskStatus), the 5.4-era
+    # help's getTaskIdByName sample sends "label" and lists code 79, and a
+    # 5.1/5.2 taskLog reply carried its text under "Task Log's contents: ".
+    "5.4": Dialect(
+        version="5.4",
+        auth_error="Incorrect password",
+        generic_codes=(0, 1, 2, 3, 4, 5, 6),
+        async_exec_request_id=False,
+        task_log_key="Task Log's contents: ",
+        task_name_param="label",
+        task_name_miss_code=79,
+    ),
     "5.6": Dialect(
         version="5.6",
         auth_error="Incorrect password",
@@ -51,12 +71,17 @@ DIALECTS: dict[str, Dialect] = {
         async_exec_request_id=True,
         task_log_key="result",
         task_name_param="taskName",
+        help_rights=True,
     ),
 }
 
 
+def _version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split("."))
+
+
 def get_dialect(version: str) -> Dialect:
-    """The dialect of TAC ``version`` (``5.6``, ``6.3``, ``7.3`` or ``8.0``)."""
+    """The dialect of TAC ``version`` (``5.4``, ``5.6``, ``6.3``, ``7.3``, ``8.0``)."""
     try:
         return DIALECTS[version]
     except KeyError:

@@ -16,6 +16,12 @@ if TYPE_CHECKING:
 
 Handler = Callable[["Engine", dict[str, Any]], dict[str, Any]]
 
+#: ``Requires rights`` of the task commands in TAC 8.0's help. Assumed: the
+#: help's one visible example is "Lock management" for LOCK_MANAGMENT, so the
+#: job conductor rights are spelled the same way.
+JOB_CONDUCTOR_READ = "Job conductor read"
+JOB_CONDUCTOR_MANAGEMENT = "Job conductor management"
+
 
 @dataclass(frozen=True)
 class Command:
@@ -28,6 +34,8 @@ class Command:
     requires_auth: bool = True
     sample: dict[str, Any] = field(default_factory=dict)
     error_codes: dict[int, str] = field(default_factory=dict)
+    #: What TAC 8.0's help prints as ``Requires rights``; empty: no line.
+    rights: str = ""
 
 
 COMMANDS: dict[str, Command] = {}
@@ -41,6 +49,7 @@ def command(
     requires_auth: bool = True,
     sample: dict[str, Any] | None = None,
     error_codes: dict[int, str] | None = None,
+    rights: str = "",
 ) -> Callable[[Handler], Handler]:
     """Register the decorated function as the handler of action ``name``.
 
@@ -58,6 +67,7 @@ def command(
             requires_auth=requires_auth,
             sample=sample or {"actionName": name},
             error_codes=error_codes or {},
+            rights=rights,
         )
         return handler
 

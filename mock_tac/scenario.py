@@ -57,6 +57,22 @@ class Lifecycle:
 
 
 @dataclass(frozen=True)
+class DeploymentSpec:
+    """Whether a task's job still needs generating or deploying before it runs.
+
+    ``state`` is where the task starts: ``deployed`` (ready to run),
+    ``ready_to_generate`` or ``ready_to_deploy``. ``requestGenerate`` and
+    ``requestDeploy`` then take ``generate_seconds`` and ``deploy_seconds``;
+    the first ``deploy_failures`` calls of ``requestDeploy`` answer 170.
+    """
+
+    state: str = "deployed"
+    generate_seconds: float = 1.0
+    deploy_seconds: float = 1.0
+    deploy_failures: int = 0
+
+
+@dataclass(frozen=True)
 class User:
     """A TAC login. ``can_run=False`` is refused by ``runTask`` with 32."""
 
@@ -81,6 +97,8 @@ class TaskSpec:
     server: str = "JOB_SERVER_1"
     description: str = ""
     concurrent: bool = False
+    triggers: int = 0
+    deployment: DeploymentSpec = field(default_factory=DeploymentSpec)
     lifecycle: Lifecycle = field(default_factory=Lifecycle)
     runs: dict[int, Lifecycle] = field(default_factory=dict)
 
@@ -204,6 +222,8 @@ def _task(data: dict[str, Any], index: int, problems: list[tuple[str, str]]) -> 
         server=data.get("server", "JOB_SERVER_1"),
         description=data.get("description", ""),
         concurrent=data.get("concurrent", False),
+        triggers=data.get("triggers", 0),
+        deployment=DeploymentSpec(**data.get("deployment", {})),
         lifecycle=lifecycle,
         runs=runs,
     )

@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from .deployment import Deployment
 from .execution import Execution
 from .scenario import Scenario, TaskSpec
 
@@ -28,6 +29,13 @@ class TaskState:
     runs: int = 0
     execution_ids: list[str] = field(default_factory=list)
     triggers_paused: bool = False
+    #: TAC task settings the scenario does not model, as set by createTask
+    #: and updateTask (``active``, ``branch``, ``onUnknownStateJob``...).
+    settings: dict[str, str] = field(default_factory=dict)
+    deployment: Deployment = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.deployment = Deployment.from_spec(self.spec.deployment)
 
     @property
     def id(self) -> int:
@@ -45,6 +53,8 @@ class State:
     scenario: Scenario
     tasks: dict[int, TaskState] = field(default_factory=dict)
     executions: dict[str, Execution] = field(default_factory=dict)
+    #: The highest task id ever used, so createTask never reuses a deleted id.
+    highest_task_id: int = 0
 
     @classmethod
     def from_scenario(cls, scenario: Scenario) -> State:

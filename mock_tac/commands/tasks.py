@@ -8,7 +8,7 @@ from .. import codes
 from ..codes import ApiError
 from ..execution import Execution
 from ..faults import on_execution_started
-from ..registry import command
+from ..registry import JOB_CONDUCTOR_MANAGEMENT, JOB_CONDUCTOR_READ, command
 from ..store import State, TaskState
 
 if TYPE_CHECKING:
@@ -34,6 +34,7 @@ MODES = ("synchronous", "asynchronous")
         "taskId": 1,
     },
     error_codes=codes.RUN_TASK_CODES,
+    rights=JOB_CONDUCTOR_MANAGEMENT,
 )
 def run_task(engine: Engine, params: dict[str, Any]) -> dict[str, Any]:
     user = engine.authenticate(params)
@@ -81,6 +82,7 @@ def run_task(engine: Engine, params: dict[str, Any]) -> dict[str, Any]:
         "authUser": "admin@company.com",
         "execRequestId": "1406817216723_97nsV",
     },
+    rights=JOB_CONDUCTOR_READ,
 )
 def get_task_execution_status(engine: Engine, params: dict[str, Any]) -> dict[str, Any]:
     exec_request_id = params.get("execRequestId")
@@ -103,10 +105,15 @@ def get_task_execution_status(engine: Engine, params: dict[str, Any]) -> dict[st
 
 
 def task_status_of(engine: Engine, state: State, task: TaskState) -> str:
-    """The task's ``status``: RUNNING while any of its executions runs."""
+    """The task's ``status``: RUNNING while any of its executions runs.
+
+    Otherwise where its job stands: READY_TO_RUN once deployed, else a
+    generation or deployment status (see :mod:`mock_tac.deployment`).
+    """
     for execution in running_executions(engine, state, task):
         return "RUNNING"
-    return "READY_TO_RUN"
+    task.deployment.advance(engine.clock.now())
+    return task.deployment.status
 
 
 def running_executions(engine: Engine, state: State, task: TaskState) -> list[Execution]:
@@ -142,6 +149,7 @@ def _start(
     jvm_params: list[str],
 ) -> Execution:
     task.runs += 1
+    task.deployment.mark_deployed(engine.clock.now())
     execution = Execution(
         exec_request_id=engine.new_exec_request_id(state),
         task_id=task.id,
