@@ -5,7 +5,10 @@ mock-tac`` makes these fixtures available in any test suite:
 
 * ``mock_tac``: a fresh :class:`~mock_tac.MockTac` on the built-in scenario;
 * ``mock_tac_server``: that mock served on 127.0.0.1 on a free port, for
-  clients that do not use ``requests`` (any language, any HTTP library).
+  clients that do not use ``requests`` (any language, any HTTP library);
+* ``mock_tac_inprocess``: that mock answering ``requests`` calls in this
+  process through ``responses``, with no socket (``.url`` to configure the
+  client with); other ``responses`` registrations keep working.
 
 A test module can point either at another scenario with
 ``@pytest.mark.mock_tac_scenario("path/to/scenario.yaml")``.
@@ -17,6 +20,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from .contract.inprocess import InProcessTac
 from .mock import MockTac
 from .server import LiveServer
 
@@ -44,3 +48,10 @@ def mock_tac_server(mock_tac: MockTac) -> Iterator[LiveServer]:
     """``mock_tac`` served on 127.0.0.1, a free port; ``.url`` is the metaServlet URL."""
     with LiveServer(mock_tac) as server:
         yield server
+
+
+@pytest.fixture
+def mock_tac_inprocess(mock_tac: MockTac) -> Iterator[InProcessTac]:
+    """``mock_tac`` answering ``requests`` in process, no socket; see ``.url``."""
+    with InProcessTac(mock_tac) as tac:
+        yield tac

@@ -1,0 +1,617 @@
+"""``mock-tac check-client``: judge a TAC client program, in any language.
+
+For each generated :class:`~mock_tac.contract.cases.CheckCase` the checker
+starts a fresh mock on a free loopback port (virtual clock, so scripted
+durations pass at once), runs the client once with ``{url}``, ``{task_id}``,
+``{task_name}``, ``{user}`` and ``{password}`` filled in, and judges what it
+did from the mock's journal and its exit status:
+
+1. every request keeps the contract (Base64 of a JSON object, with the
+   fields and types its action wants);
+2. the exit status agrees with the outcome: 0 exactly when the execution
+   ended OK with jobExitCode 0, and only after the client saw that end;
+3. once it has seen an execution end, it asks no more about it;
+4. optionally, it polls no faster than ``--max-poll-rate`` and finishes
+   within ``--timeout``.
+
+Hypothesis generates the cases and shrinks a failure to the simplest one,
+which is printed with what the client sent (decoded, password masked), what
+was expected, and a command that replays it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shlex
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree
+
+from ..journal import Entry, Journal, mask_secrets
+from ..mock import MockTac
+from .cases import BUSY_TASK, CheckCase
+from .schema import Contract, default_contract
+
+DEFAULT_EXAMPLES = 25
+DEFAULT_TIMEOUT = 30.0
+#: Shrinking runs the client again and again; stop after this many runs.
+SHRINK_BUDGET = 60
+PLACEHOLDERS = ("{url}", "{task_id}", "{task_name}", "{user}", "{password}")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One fault: the rule broken (``contract``, ``exit-status``, ``polling``,
+    ``poll-rate``, ``timeout``) and what happened, in words."""
+
+    rule: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"[{self.rule}] {self.message}"
+
+
+@dataclass
+class Result:
+    """How one run of the client went, and the faults found."""
+
+    case: CheckCase
+    command: list[str]
+    exit_status: int | None
+    entries: list[Entry]
+    stdout: str
+    stderr: str
+    seconds: float
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return not self.findings
+
+
+@dataclass(frozen=True)
+class Options:
+    """The judging options of one check."""
+
+    timeout: float = DEFAULT_TIMEOUT
+    max_poll_rate: float | None = None
+    tac_version: str = "8.0"
+
+
+# -- running one case --------------------------------------------------------
+
+
+def run_case(case: CheckCase, command: Sequence[str], options: Options) -> Result:
+    """Serve ``case`` on a fresh mock, run the client once, judge it."""
+    from ..server import LiveServer
+
+    mock = MockTac(case.scenario(), clock="virtual", tac_version=options.tac_version)
+    engine = mock.engine()
+    if case.situation == BUSY_TASK:
+        engine.call(
+            {
+                "actionName": "runTask",
+                "authUser": case.user,
+                "authPass": case.password,
+                "taskId": case.task_id,
+                "mode": "asynchronous",
+            }
+        )
+        engine.journal.clear()
+
+    with LiveServer(mock, threads=8) as server:
+        argv = fill_placeholders(command, case.placeholders(server.url))
+        started = time.monotonic()
+        exit_status, stdout, stderr = _run(argv, options.timeout)
+        seconds = time.monotonic() - started
+
+    result = Result(
+        case=case,
+        command=argv,
+        exit_status=exit_status,
+        entries=engine.journal.entries(),
+        stdout=stdout,
+        stderr=stderr,
+        seconds=seconds,
+    )
+    result.findings = judge(result, engine.journal, options)
+    return result
+
+
+def fill_placeholders(command: Sequence[str], values: dict[str, str]) -> list[str]:
+    """The command with every ``{name}`` placeholder replaced (other braces kept)."""
+    filled = []
+    for arg in command:
+        for name, value in values.items():
+            arg = arg.replace("{" + name + "}", value)
+        filled.append(arg)
+    return filled
+
+
+def _run(argv: list[str], timeout: float) -> tuple[int | None, str, str]:
+    try:
+        done = subprocess.run(
+            argv,
+            capture_output=True,
+            timeout=timeout,
+            stdin=subprocess.DEVNULL,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as exc:
+        return None, _text(exc.stdout), _text(exc.stderr)
+    except OSError as exc:
+        return 127, "", f"cannot start the client: {exc}"
+    return done.returncode, _text(done.stdout), _text(done.stderr)
+
+
+def _text(data: bytes | str | None) -> str:
+    if data is None:
+        return ""
+    if isinstance(data, bytes):
+        return data.decode("utf-8", "replace")
+    return data
+
+
+# -- judging -----------------------------------------------------------------
+
+
+def judge(
+    result: Result,
+    journal: Journal,
+    options: Options,
+    contract: Contract | None = None,
+) -> list[Finding]:
+    """Every fault of one run, in the order of the rules."""
+    contract = contract or default_contract()
+    findings = _contract_findings(result.entries, contract)
+    findings += _exit_findings(result, journal, options)
+    findings += _polling_findings(journal)
+    if options.max_poll_rate is not None:
+        findings += _rate_findings(journal, options.max_poll_rate)
+    return findings
+
+
+def _contract_findings(entries: list[Entry], contract: Contract) -> list[Finding]:
+    found = []
+    for entry in entries:
+        if entry.params is None:
+            reason = entry.reply.get("error", "undecodable")
+            found.append(
+                Finding(
+                    "contract",
+                    f"request #{entry.seq} is not Base64 of a JSON object "
+                    f"({reason}); received: {entry.raw!r}",
+                )
+            )
+            continue
+        violations = contract.validate_request(entry.params)
+        if violations:
+            problems = "; ".join(str(v) for v in violations)
+            found.append(
+                Finding(
+                    "contract",
+                    f"request #{entry.seq} ({entry.action or 'no actionName'}) "
+                    f"breaks the contract: {problems}; sent: {_shown(entry.params)}",
+                )
+            )
+    return found
+
+
+def _exit_findings(result: Result, journal: Journal, options: Options) -> list[Finding]:
+    case, status = result.case, result.exit_status
+    if status is None:
+        return [
+            Finding(
+                "timeout",
+                f"did not exit within {options.timeout:g} s (killed); "
+                f"expected it to {case.expectation()}",
+            )
+        ]
+
+    refused = [e for e in result.entries if e.return_code not in (0, None)]
+    if status == 0 and not case.expects_success:
+        if case.refusal:
+            if refused:
+                first = refused[0]
+                why = (
+                    f"request #{first.seq} ({first.action}) was refused with "
+                    f"returnCode {first.return_code} ({first.reply.get('error')!r})"
+                )
+            else:
+                why = "it never got its task run"
+            return [Finding("exit-status", f"exited 0 although {why}")]
+        return [Finding("exit-status", f"exited 0 although {_ending(journal, case)}")]
+
+    if status != 0 and case.expects_success:
+        return [
+            Finding(
+                "exit-status",
+                f"exited {status} although the execution ended OK with "
+                f"jobExitCode 0{_stderr_tail(result.stderr)}",
+            )
+        ]
+
+    if status == 0 and case.expects_success:
+        ended = [rid for rid in journal.execution_ids() if journal.end_seen(rid)]
+        if not ended:
+            return [
+                Finding(
+                    "exit-status",
+                    "exited 0 before it had seen the execution end "
+                    f"({_last_status(result.entries)})",
+                )
+            ]
+    return []
+
+
+def _ending(journal: Journal, case: CheckCase) -> str:
+    outcome, exit_code = case.outcome
+    basic = "OK" if outcome == "ok" else "ERROR"
+    seen = any(journal.end_seen(rid) for rid in journal.execution_ids())
+    told = "" if seen else ", and it exited before it had seen the end"
+    return (
+        f"the execution ended with execBasicStatus {basic} and jobExitCode "
+        f"{exit_code}{told}"
+    )
+
+
+def _last_status(entries: list[Entry]) -> str:
+    for entry in reversed(entries):
+        if "execBasicStatus" in entry.reply:
+            return f"the last status it received was {entry.reply['execBasicStatus']}"
+    if not entries:
+        return "it sent no request at all"
+    return "it never received an execution status"
+
+
+def _polling_findings(journal: Journal) -> list[Finding]:
+    found = []
+    for rid in journal.execution_ids():
+        extra = journal.polls_after_end(rid)
+        if extra:
+            end = journal.end_seen(rid)
+            shown_at = f"#{end.seq}" if end else "?"
+            seqs = ", ".join(f"#{e.seq}" for e in extra)
+            found.append(
+                Finding(
+                    "polling",
+                    f"kept polling execution {rid} after request {shown_at}"
+                    f" had shown it ended: {len(extra)} more getTaskExecutionStatus "
+                    f"request(s) ({seqs})",
+                )
+            )
+    return found
+
+
+def _rate_findings(journal: Journal, limit: float) -> list[Finding]:
+    found = []
+    for rid in journal.execution_ids():
+        rate = journal.poll_rate(rid)
+        if rate is not None and rate > limit:
+            polls = len(journal.status_polls(rid))
+            found.append(
+                Finding(
+                    "poll-rate",
+                    f"polled execution {rid} at {rate:.1f} requests/s over {polls} "
+                    f"polls, above --max-poll-rate {limit:g}",
+                )
+            )
+    return found
+
+
+def _shown(params: Any) -> str:
+    return json.dumps(mask_secrets(params), ensure_ascii=False, sort_keys=True)
+
+
+def _stderr_tail(stderr: str, lines: int = 3) -> str:
+    tail = [line for line in stderr.strip().splitlines() if line.strip()][-lines:]
+    return f"; its stderr ends: {' | '.join(tail)}" if tail else ""
+
+
+# -- driving many cases ------------------------------------------------------
+
+
+class _CaseFailed(AssertionError):
+    def __init__(self, result: Result) -> None:
+        super().__init__(result.case.summary())
+        self.result = result
+
+
+@dataclass
+class Report:
+    """The outcome of a whole check: every generated run, and the minimal failure."""
+
+    seed: int
+    runs: list[Result]
+    failure: Result | None
+
+    @property
+    def passed(self) -> bool:
+        return self.failure is None
+
+
+def check_client(
+    command: Sequence[str],
+    *,
+    examples: int = DEFAULT_EXAMPLES,
+    seed: int | None = None,
+    options: Options | None = None,
+    on_result: Callable[[Result], None] | None = None,
+) -> Report:
+    """Run the client against ``examples`` generated cases; shrink a failure.
+
+    Returns a :class:`Report`; ``report.failure`` is the smallest failing
+    case found (None when every case passed). ``on_result`` sees each run
+    made while generating (not those made while shrinking).
+    """
+    from hypothesis import HealthCheck, Phase, Verbosity, given, settings
+    from hypothesis import seed as hypothesis_seed
+
+    from .strategies import check_cases
+
+    options = options or Options()
+    seed = random.randrange(2**32) if seed is None else seed
+    runs: list[Result] = []
+    cache: dict[str, Result] = {}
+    shrink_runs = 0
+
+    def attempt(case: CheckCase) -> None:
+        nonlocal shrink_runs
+        result = cache.get(case.key())
+        if result is None:
+            shrinking = any(not r.passed for r in cache.values())
+            if shrinking:
+                if shrink_runs >= SHRINK_BUDGET:
+                    return  # out of budget: keep the smallest failure so far
+                shrink_runs += 1
+            result = run_case(case, command, options)
+            cache[case.key()] = result
+            if not shrinking:
+                runs.append(result)
+                if on_result is not None:
+                    on_result(result)
+        if not result.passed:
+            raise _CaseFailed(result)
+
+    prop = settings(
+        max_examples=examples,
+        database=None,
+        deadline=None,
+        derandomize=False,
+        phases=[Phase.generate, Phase.shrink],
+        suppress_health_check=list(HealthCheck),
+        report_multiple_bugs=False,
+        verbosity=Verbosity.quiet,
+    )(given(check_cases())(attempt))
+    prop = hypothesis_seed(seed)(prop)
+
+    failure = None
+    try:
+        prop()
+    except _CaseFailed as exc:
+        failure = exc.result
+    except Exception:  # hypothesis gave up on a flaky client: keep the smallest
+        failing = [r for r in cache.values() if not r.passed]
+        failure = min(failing, key=lambda r: len(r.case.key())) if failing else None
+        if failure is None:
+            raise
+    return Report(seed=seed, runs=runs, failure=failure)
+
+
+# -- reporting ---------------------------------------------------------------
+
+
+def describe_failure(
+    result: Result, replay_file: str | None, command: list[str]
+) -> str:
+    """The full account of a failing case, for a terminal or a CI log."""
+    case = result.case
+    lines = [
+        f"FAIL  {case.summary()}",
+        f"  expected: {case.expectation()}",
+        f"  got:      {_status_text(result.exit_status)}",
+        "  faults:",
+        *(f"    - {f}" for f in result.findings),
+        "  the client sent:",
+    ]
+    if not result.entries:
+        lines.append("    (no request)")
+    for entry in result.entries:
+        method = entry.transport.get("method", "?")
+        sent = _shown(entry.params) if entry.params is not None else repr(entry.raw)
+        reply = json.dumps(entry.reply, sort_keys=True)
+        lines.append(f"    #{entry.seq} {method} {sent}")
+        lines.append(f"        -> {reply}")
+    lines.append(f"  command: {shlex.join(_masked_command(result))}")
+    tail = _stderr_tail(result.stderr, 5)
+    if tail:
+        lines.append("  client" + tail.split(";", 1)[1])
+    # The case's password is generated test data, shown so the case can be
+    # rebuilt from a CI log when the replay file is gone.
+    case_json = json.dumps(case.as_dict(), sort_keys=True, ensure_ascii=False)
+    lines.append(f"  case (generated credentials): {case_json}")
+    if replay_file:
+        replay = ["mock-tac", "check-client", "--replay", replay_file, "--", *command]
+        lines.append(f"  replay: {shlex.join(replay)}")
+    return "\n".join(lines)
+
+
+def _masked_command(result: Result) -> list[str]:
+    password = result.case.password
+    return [arg.replace(password, "***") if password else arg for arg in result.command]
+
+
+def _status_text(status: int | None) -> str:
+    return "killed after the timeout" if status is None else f"exit status {status}"
+
+
+def write_replay(result: Result, directory: str | None = None) -> str:
+    """Write the failing case to a JSON file; returns its path."""
+    handle, path = tempfile.mkstemp(
+        prefix="mock-tac-case-", suffix=".json", dir=directory
+    )
+    with os.fdopen(handle, "w", encoding="utf-8") as out:
+        json.dump(
+            {
+                "case": result.case.as_dict(),
+                "scenario": result.case.scenario_data(),
+                "findings": [str(f) for f in result.findings],
+            },
+            out,
+            indent=2,
+            ensure_ascii=False,
+        )
+    return path
+
+
+def read_replay(path: str) -> CheckCase:
+    """The case of a replay file written by :func:`write_replay`."""
+    data = json.loads(Path(path).read_text("utf-8"))
+    return CheckCase.from_dict(data["case"])
+
+
+def write_junit(report: Report, path: str) -> None:
+    """A JUnit XML file: one test case per generated run, plus the minimal failure."""
+    suite = ElementTree.Element("testsuite", name="mock-tac check-client")
+    results = list(report.runs)
+    if report.failure is not None and report.failure not in results:
+        results.append(report.failure)
+    failures = 0
+    for index, result in enumerate(results, 1):
+        name = f"case {index}: {result.case.summary()}"
+        if result is report.failure:
+            name = f"minimal failing case: {result.case.summary()}"
+        element = ElementTree.SubElement(
+            suite,
+            "testcase",
+            classname="check-client",
+            name=name,
+            time=f"{result.seconds:.3f}",
+        )
+        if not result.passed:
+            failures += 1
+            failure = ElementTree.SubElement(
+                element, "failure", message=str(result.findings[0])
+            )
+            failure.text = "\n".join(str(f) for f in result.findings)
+    suite.set("tests", str(len(results)))
+    suite.set("failures", str(failures))
+    suite.set("errors", "0")
+    ElementTree.ElementTree(suite).write(path, encoding="utf-8", xml_declaration=True)
+
+
+# -- command line ------------------------------------------------------------
+
+
+def add_check_client(commands: argparse._SubParsersAction) -> None:
+    """Add the ``check-client`` sub-command to ``mock-tac``'s parser."""
+    parser = commands.add_parser(
+        "check-client",
+        help="judge a TAC client program against generated scenarios",
+        description=(
+            "Run a TAC client once per generated scenario, each against a fresh "
+            "mock on a free loopback port, and judge its requests, its polling "
+            "and its exit status. The command may use the placeholders "
+            + ", ".join(PLACEHOLDERS)
+            + ". Exits 0 only when every scenario passes."
+        ),
+    )
+    parser.add_argument(
+        "--examples",
+        type=int,
+        default=DEFAULT_EXAMPLES,
+        metavar="N",
+        help="scenarios to generate (%(default)s)",
+    )
+    parser.add_argument("--seed", type=int, help="random seed, to repeat a run")
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=DEFAULT_TIMEOUT,
+        metavar="T",
+        help="seconds one client run may take (%(default)s)",
+    )
+    parser.add_argument(
+        "--max-poll-rate",
+        type=float,
+        metavar="R",
+        help="flag a client that polls one execution faster than R requests/s",
+    )
+    parser.add_argument("--junit-xml", metavar="FILE", help="write a JUnit XML report")
+    parser.add_argument(
+        "--replay", metavar="FILE", help="run only the case of a replay file"
+    )
+    parser.add_argument(
+        "--tac-version", default="8.0", help="TAC dialect of the mock (%(default)s)"
+    )
+    parser.add_argument(
+        "client",
+        nargs=argparse.REMAINDER,
+        metavar="-- COMMAND ARGS",
+        help="the client to run, after --",
+    )
+    parser.set_defaults(func=run_check_client)
+
+
+def run_check_client(args: argparse.Namespace) -> int:
+    """The ``check-client`` sub-command; returns the exit status."""
+    command = list(args.client)
+    if command and command[0] == "--":
+        command = command[1:]
+    if not command:
+        print(
+            "mock-tac check-client: give the client command after --", file=sys.stderr
+        )
+        return 2
+    options = Options(
+        timeout=args.timeout,
+        max_poll_rate=args.max_poll_rate,
+        tac_version=args.tac_version,
+    )
+
+    if args.replay:
+        case = read_replay(args.replay)
+        result = run_case(case, command, options)
+        report = Report(
+            seed=args.seed or 0,
+            runs=[result],
+            failure=None if result.passed else result,
+        )
+    else:
+
+        def progress(result: Result) -> None:
+            mark = "." if result.passed else "F"
+            print(mark, end="", flush=True)
+
+        report = check_client(
+            command,
+            examples=args.examples,
+            seed=args.seed,
+            options=options,
+            on_result=progress,
+        )
+        print()
+
+    if args.junit_xml:
+        write_junit(report, args.junit_xml)
+    if report.passed:
+        print(
+            f"check-client: {len(report.runs)} scenario(s) passed (seed {report.seed})"
+        )
+        return 0
+    failure = report.failure
+    assert failure is not None
+    replay_file = write_replay(failure)
+    print(describe_failure(failure, replay_file, command))
+    if not args.replay:
+        print(f"  seed: {report.seed} (--seed {report.seed} repeats this run)")
+    return 1
