@@ -3,4 +3,13 @@
 Importing this package registers every action in :mod:`mock_tac.registry`.
 """
 
-from . import tasks  # noqa: F401
+from . import (  # noqa: F401
+    control,
+    crud,
+    deploy,
+    help,
+    listing,
+    logs,
+    lookup,
+    tasks,
+)
