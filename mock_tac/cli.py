@@ -58,6 +58,12 @@ def _add_serve(commands: argparse._SubParsersAction) -> None:
     serve.add_argument(
         "--threads", type=int, default=32, help="worker threads (%(default)s)"
     )
+    serve.add_argument(
+        "--admin-token",
+        metavar="TOKEN",
+        help="require this X-Mock-Tac-Admin-Token on /_admin requests; needed "
+        "for the admin API when --host is not a loopback address",
+    )
     serve.add_argument("--quiet", action="store_true", help="do not log each request")
     serve.set_defaults(func=run_serve)
 
@@ -83,6 +89,13 @@ def add_engine_options(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help="with --clock scaled: run N times faster than real time",
     )
+    parser.add_argument(
+        "--clock-mode",
+        choices=("auto", "frozen"),
+        default="auto",
+        help="with --clock virtual: jump to what callers wait for, or stay "
+        "frozen until moved through the admin API (%(default)s)",
+    )
 
 
 def configure_logging(quiet: bool = False) -> None:
@@ -104,6 +117,7 @@ def run_serve(args: argparse.Namespace) -> int:
             args.scenario,
             clock=args.clock,
             clock_scale=args.clock_scale,
+            clock_auto=args.clock_mode == "auto",
             tac_version=args.tac_version,
             context_path=args.context_path,
         )
@@ -115,7 +129,13 @@ def run_serve(args: argparse.Namespace) -> int:
         return 2
 
     try:
-        server = LiveServer(mock, host=args.host, port=args.port, threads=args.threads)
+        server = LiveServer(
+            mock,
+            host=args.host,
+            port=args.port,
+            threads=args.threads,
+            admin_token=args.admin_token,
+        )
     except OSError as exc:
         print(
             f"mock-tac: cannot listen on {args.host}:{args.port}: {exc}",
@@ -131,6 +151,10 @@ def run_serve(args: argparse.Namespace) -> int:
         )
         print(f"scenario: {mock.scenario.source} (tasks {tasks})", flush=True)
         print(f"MetaServlet endpoint: {server.url}", flush=True)
+        if server.admin_enabled:
+            print(f"admin API: {server.admin_url}", flush=True)
+        else:
+            print("admin API: off (not loopback; give --admin-token)", flush=True)
         print("Press Ctrl-C to stop.", flush=True)
         server.serve_forever()
     except KeyboardInterrupt:

@@ -32,6 +32,7 @@ from .codes import ApiError
 if TYPE_CHECKING:
     from .engine import Engine
     from .execution import Execution
+    from .journal import Entry
 
 PROTOCOL = "protocol"
 LIFECYCLE = "lifecycle"
@@ -75,15 +76,16 @@ LAYERS: dict[str, str] = {
     "stopped": LIFECYCLE,
     **{kind: TRANSPORT for kind in TRANSPORT_KINDS},
 }
-#: transport kinds whose request still reaches the engine unless told otherwise.
-REACHES_TAC_BY_DEFAULT = frozenset({"latency", "truncated"})
+#: transport kinds whose request always reaches the engine: a slow or cut
+#: reply is still TAC's reply.
+REACHES_TAC_ALWAYS = frozenset({"latency", "truncated"})
 #: the fields only some kinds take.
 APPLIES_TO: dict[str, tuple[str, ...]] = {
     "message": tuple(PROTOCOL_ERRORS),
     "status": ("http_error",),
     "seconds": ("latency", "hang", "stopped"),
     "exit_code": ("stopped",),
-    "reaches_tac": tuple(k for k in TRANSPORT_KINDS if k != "latency"),
+    "reaches_tac": tuple(k for k in TRANSPORT_KINDS if k not in REACHES_TAC_ALWAYS),
 }
 #: how long a ``hang`` lasts when nobody gives up first (wall seconds).
 DEFAULT_HANG_SECONDS = 300.0
@@ -123,9 +125,9 @@ class FaultSpec:
     @property
     def passes_to_engine(self) -> bool:
         """For a transport fault: does the engine still answer the request?"""
-        if self.reaches_tac is not None:
-            return self.reaches_tac
-        return self.fault in REACHES_TAC_BY_DEFAULT
+        if self.fault in REACHES_TAC_ALWAYS:
+            return True
+        return bool(self.reaches_tac)
 
     def as_dict(self) -> dict[str, Any]:
         """The rule as JSON, without the fields left at their default."""
@@ -471,3 +473,43 @@ def describe_execution(execution: Execution) -> dict[str, Any]:
         "context": execution.context,
         **execution.status_fields(),
     }
+
+
+# -- the transport's side -------------------------------------------------------
+
+
+def fire_transport(engine: Engine, raw: bytes | None, method: str) -> list[FaultSpec]:
+    """The transport faults that fire for a raw request (decoded here to match)."""
+    if not len(engine.faults):
+        return []
+    params = _decode_quietly(raw, method)
+    action = params.get("actionName") if params else None
+    return engine.faults.fire((TRANSPORT,), action, task_of(engine, params))
+
+
+def journal_unanswered(
+    engine: Engine, raw: bytes | None, method: str, transport: dict[str, Any] | None
+) -> Entry:
+    """Journal a request a transport fault kept from the engine (empty reply)."""
+    params = _decode_quietly(raw, method)
+    action = params.get("actionName") if params else None
+    return engine.journal.record(
+        time=engine.clock.now(),
+        action=action if isinstance(action, str) else None,
+        params=params,
+        encoding=None,
+        reply={},
+        duration_ms=0,
+        transport=transport,
+    )
+
+
+def _decode_quietly(raw: bytes | None, method: str) -> dict[str, Any] | None:
+    from .protocol import ProtocolError, decode_request
+
+    if not raw:
+        return None
+    try:
+        return decode_request(raw, method).params
+    except ProtocolError:
+        return None

@@ -6,7 +6,9 @@ Routes:
 * ``GET|POST /ns/<namespace>/<context>/metaServlet``: an isolated namespace.
 
 Anything else gets a 404 HTML page, as a servlet container answers. Every
-request that reaches the servlet gets HTTP 200 and a JSON object.
+request that reaches the servlet gets HTTP 200 and a JSON object, unless a
+transport fault (see :mod:`mock_tac.faults`) says otherwise. The admin API
+lives under ``/_admin`` (see :mod:`mock_tac.admin`).
 """
 
 from __future__ import annotations
@@ -14,11 +16,14 @@ from __future__ import annotations
 import html
 import json
 import logging
+import socket
+import struct
 import time
 
 from flask import Flask, Response, request
 
-from .engine import Outcome
+from . import admin, faults
+from .engine import Engine, Outcome
 from .mock import DEFAULT_NAMESPACE, NAMESPACE_PATTERN, MockTac
 from .protocol import encode_reply
 
@@ -31,10 +36,19 @@ NAMESPACE_PREFIX = "ns"
 MAX_REQUEST_BYTES = 8 * 1024 * 1024
 
 
-def create_app(mock: MockTac) -> Flask:
-    """The Flask application serving ``mock``."""
+def create_app(
+    mock: MockTac, *, admin_enabled: bool = True, admin_token: str | None = None
+) -> Flask:
+    """The Flask application serving ``mock``.
+
+    The admin API answers under ``/_admin`` when ``admin_enabled``; with an
+    ``admin_token`` every admin request must carry it (see :mod:`.admin`).
+    """
     app = Flask("mock_tac")
     app.config["MOCK_TAC"] = mock
+    app.register_blueprint(
+        admin.blueprint(mock, enabled=admin_enabled, token=admin_token)
+    )
 
     @app.route(
         "/<path:path>",
@@ -82,6 +96,12 @@ def _serve_metaservlet(mock: MockTac, namespace: str) -> Response:
         "remote": request.remote_addr,
     }
     raw = _raw_request()
+    fired = faults.fire_transport(engine, raw, request.method)
+    if fired:
+        transport = faults.note(transport, fired) or transport
+        faulted = _apply_transport_faults(engine, fired, raw, transport, started)
+        if faulted is not None:
+            return faulted
     if raw is None:
         message = f"Invalid request: larger than {MAX_REQUEST_BYTES} bytes"
         outcome = engine.refuse(message, request.method, transport)
@@ -119,6 +139,8 @@ def _log_request(namespace: str, outcome: Outcome, started: float) -> None:
     if entry.exec_request_id:
         words.append(f"exec={_loggable(entry.exec_request_id)}")
     words.append(f"returnCode={entry.return_code}")
+    if entry.transport.get("faults"):
+        words.append("faults=" + ",".join(entry.transport["faults"]))
     words.append(f"{(time.monotonic() - started) * 1000:.0f}ms")
     log.info(" ".join(words))
 
@@ -156,3 +178,133 @@ def _method_not_allowed(method: str) -> Response:
         content_type="text/html;charset=utf-8",
         headers={"Allow": "GET, POST"},
     )
+
+
+# -- transport faults ---------------------------------------------------------
+
+
+def _apply_transport_faults(
+    engine: Engine,
+    fired: list[faults.FaultSpec],
+    raw: bytes | None,
+    transport: dict,
+    started: float,
+) -> Response | None:
+    """Delay, then answer as the first non-latency fault says (None: as usual)."""
+    released = engine.faults.released
+    for spec in fired:
+        if spec.fault == "latency":
+            released.wait(engine.faults.draw_seconds(spec))
+    spec = next((s for s in fired if s.fault != "latency"), None)
+    if spec is None:
+        return None
+
+    body = b""
+    if spec.passes_to_engine and raw is not None:
+        outcome = engine.handle_raw(raw, request.method, transport)
+        body = encode_reply(outcome.reply)
+    else:
+        entry = faults.journal_unanswered(engine, raw, request.method, transport)
+        outcome = Outcome(reply={}, entry=entry)
+    _log_request(transport["namespace"], outcome, started)
+
+    if spec.fault == "http_error":
+        return _error_page(spec.status or 500)
+    if spec.fault == "reset":
+        return _reset_connection()
+    if spec.fault == "hang":
+        _hang(engine, spec, released)
+        return _reset_connection()
+    if spec.fault == "truncated":
+        return Response(
+            iter([body[: len(body) // 2]]),
+            status=200,
+            headers={"Content-Length": str(len(body))},
+            content_type=JSON_CONTENT_TYPE,
+        )
+    if spec.fault == "not_json":
+        return Response(NOT_JSON_BODY, status=200, content_type=JSON_CONTENT_TYPE)
+    if spec.fault == "login_page":
+        return Response(LOGIN_PAGE, status=200, content_type="text/html;charset=UTF-8")
+    return Response(b"", status=200, content_type=JSON_CONTENT_TYPE)  # empty
+
+
+#: A servlet failing after it began its reply: text where JSON was announced.
+NOT_JSON_BODY = (
+    "java.lang.NullPointerException\n\tat org.talend.administrator.metaservlet."
+    "MetaServlet.doGet(MetaServlet.java)\n"
+)
+#: What a client gets when a session filter or SSO proxy sends it to log in.
+LOGIN_PAGE = (
+    '<!DOCTYPE html><html><head><meta charset="UTF-8"><title>Talend Administration '
+    'Center</title></head><body><form method="post" action="j_security_check">'
+    '<input type="text" name="j_username"><input type="password" name="j_password">'
+    '<button type="submit">Login</button></form></body></html>'
+)
+_ERROR_PAGES = {
+    500: (
+        "text/html;charset=utf-8",
+        '<!doctype html><html lang="en"><head><title>HTTP Status 500 – Internal '
+        "Server Error</title></head><body><h1>HTTP Status 500 – Internal Server "
+        "Error</h1><hr/><p><b>Type</b> Exception Report</p><p><b>Description</b> "
+        "The server encountered an unexpected condition that prevented it from "
+        "fulfilling the request.</p><hr/></body></html>",
+    ),
+    502: (
+        "text/html",
+        "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
+        "<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>"
+        "\r\n</body>\r\n</html>\r\n",
+    ),
+    503: (
+        "text/html",
+        "<html>\r\n<head><title>503 Service Temporarily Unavailable</title></head>"
+        "\r\n<body>\r\n<center><h1>503 Service Temporarily Unavailable</h1>"
+        "</center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n",
+    ),
+}
+
+
+def _error_page(status: int) -> Response:
+    """The page Tomcat (500) or an nginx proxy (502, 503) sends."""
+    content_type, body = _ERROR_PAGES[status]
+    return Response(body, status=status, content_type=content_type)
+
+
+def _hang(engine: Engine, spec: faults.FaultSpec, released) -> None:
+    """Answer nothing until the client gives up, the fault is cleared, or time is up.
+
+    Noticing that the client gave up needs waitress's read-ahead (the live
+    server turns it on); elsewhere the hang lasts its ``seconds``.
+    """
+    if spec.seconds is None:
+        limit = faults.DEFAULT_HANG_SECONDS
+    else:
+        limit = engine.faults.draw_seconds(spec)
+    gone = request.environ.get("waitress.client_disconnected", lambda: False)
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline and not released.is_set() and not gone():
+        released.wait(0.05)
+
+
+def _reset_connection() -> Response:
+    """Drop the client's connection with a TCP reset, sending nothing.
+
+    Under waitress the socket is closed with SO_LINGER 0 (an RST); any other
+    WSGI server gets a ConnectionResetError raised into it.
+    """
+    check = request.environ.get("waitress.client_disconnected")
+    channel = getattr(check, "__self__", None)
+    if channel is None:
+        raise ConnectionResetError("connection reset by a mock-tac fault")
+    linger = struct.pack("ii", 1, 0)
+    try:
+        channel.socket.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, linger)
+    except (AttributeError, OSError):  # the client has left already
+        return Response(b"", status=200)
+    channel.will_close = True
+    channel.server.pull_trigger()
+    deadline = time.monotonic() + 2.0
+    while channel.connected and time.monotonic() < deadline:
+        time.sleep(0.005)
+    return Response(b"", status=200, content_type=JSON_CONTENT_TYPE)

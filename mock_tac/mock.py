@@ -11,15 +11,21 @@ from __future__ import annotations
 import re
 import threading
 from pathlib import Path
+from typing import Any
 
 from .clock import Clock, make_clock
 from .dialect import DEFAULT_VERSION, get_dialect
 from .engine import Engine
+from .execution import Execution
+from .faults import FaultSpec
+from .journal import Journal
 from .scenario import Scenario, load_scenario
 from .store import State
 
 DEFAULT_CONTEXT_PATH = "org.talend.administrator"
 DEFAULT_NAMESPACE = "default"
+#: first URL segments a context path may not take (the admin API's prefix).
+RESERVED_CONTEXT_PATHS = frozenset({"_admin"})
 NAMESPACE_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._\-]{0,63}")
 
 
@@ -31,6 +37,8 @@ class MockTac:
             the built-in default.
         clock: ``wall``, ``virtual`` or ``scaled``; each namespace gets its own.
         clock_scale: how much faster than real time a ``scaled`` clock runs.
+        clock_auto: a ``virtual`` clock jumps to what callers wait for (True)
+            or stays frozen until moved (False).
         tac_version: the dialect to speak (``5.6``, ``6.3``, ``7.3``, ``8.0``).
         context_path: the web-app name in ``/<context>/metaServlet``.
     """
@@ -41,6 +49,7 @@ class MockTac:
         *,
         clock: str = "wall",
         clock_scale: float = 1.0,
+        clock_auto: bool = True,
         tac_version: str = DEFAULT_VERSION,
         context_path: str = DEFAULT_CONTEXT_PATH,
     ) -> None:
@@ -49,6 +58,7 @@ class MockTac:
         self.scenario = scenario
         self.clock_kind = clock
         self.clock_scale = clock_scale
+        self.clock_auto = clock_auto
         self.dialect = get_dialect(tac_version)
         self.context_path = validate_context_path(context_path)
         make_clock(clock, scale=clock_scale)  # fail now on a bad clock setting
@@ -101,9 +111,54 @@ class MockTac:
         engine.scenario = scenario
         engine.store.replace(State.from_scenario(scenario))
         engine.journal.clear()
+        engine.clear_faults()
+        engine.faults.add(*scenario.faults)
+
+    # -- controls, per namespace (the admin API offers the same) -------------
+
+    def add_fault(self, namespace: str = DEFAULT_NAMESPACE, **fields: Any) -> FaultSpec:
+        """Add a fault rule to a namespace (fields as in a scenario's ``faults:``)."""
+        return self.engine(namespace).add_fault(**fields)
+
+    def clear_faults(self, namespace: str = DEFAULT_NAMESPACE) -> None:
+        """Remove a namespace's fault rules (those of its scenario too)."""
+        self.engine(namespace).clear_faults()
+
+    def restart(self, namespace: str = DEFAULT_NAMESPACE) -> int:
+        """Forget a namespace's executions, as a TAC restart; returns how many."""
+        return self.engine(namespace).restart()
+
+    def advance_clock(
+        self, seconds: float, namespace: str = DEFAULT_NAMESPACE
+    ) -> float:
+        """Move a namespace's virtual clock forward; returns the new time."""
+        return self.engine(namespace).advance_clock(seconds)
+
+    def set_execution_state(
+        self,
+        exec_request_id: str,
+        state: str,
+        exit_code: int | None = None,
+        namespace: str = DEFAULT_NAMESPACE,
+    ) -> Execution:
+        """Force an execution into running, stuck, ok, error or stopped."""
+        return self.engine(namespace).set_execution_state(
+            exec_request_id, state, exit_code
+        )
+
+    def journal(self, namespace: str = DEFAULT_NAMESPACE) -> Journal:
+        """The request journal of a namespace (passwords masked)."""
+        return self.engine(namespace).journal
+
+    def release_waiters(self) -> None:
+        """End every request held by a ``hang`` fault, in every namespace."""
+        with self._lock:
+            engines = list(self._engines.values())
+        for engine in engines:
+            engine.faults.release()
 
     def _new_clock(self) -> Clock:
-        return make_clock(self.clock_kind, scale=self.clock_scale)
+        return make_clock(self.clock_kind, scale=self.clock_scale, auto=self.clock_auto)
 
 
 def validate_context_path(context_path: str) -> str:
@@ -113,6 +168,10 @@ def validate_context_path(context_path: str) -> str:
         raise ValueError(
             f"invalid context path {context_path!r}: expected one URL segment of "
             "letters, digits, '.', '-', '_' or '~'"
+        )
+    if cleaned in RESERVED_CONTEXT_PATHS:
+        raise ValueError(
+            f"invalid context path {context_path!r}: reserved for the admin API"
         )
     return cleaned
 

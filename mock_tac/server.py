@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import threading
 from typing import Any
 
@@ -21,6 +22,9 @@ class LiveServer:
 
     Use it as a context manager; port 0 picks a free port. ``url`` is the
     full metaServlet URL of the default namespace.
+
+    The admin API (``/_admin``) is on when the server listens on a loopback
+    address or ``admin_token`` is given; the token is then required.
     """
 
     def __init__(
@@ -30,15 +34,22 @@ class LiveServer:
         host: str = "127.0.0.1",
         port: int = 0,
         threads: int = DEFAULT_THREADS,
+        admin_token: str | None = None,
     ) -> None:
         self.mock = mock or MockTac()
+        self.admin_enabled = admin_token is not None or is_loopback(host)
+        app = create_app(
+            self.mock, admin_enabled=self.admin_enabled, admin_token=admin_token
+        )
         self._server: Any = create_server(
-            create_app(self.mock),
+            app,
             host=host,
             port=port,
             threads=threads,
             ident="",
             clear_untrusted_proxy_headers=True,
+            # Read ahead, so a request held by a fault sees its client leave.
+            channel_request_lookahead=1,
         )
         self.host = host
         self.port: int = self._server.effective_port
@@ -57,6 +68,11 @@ class LiveServer:
     def url(self) -> str:
         """The metaServlet URL of the default namespace."""
         return f"{self.base_url}/{self.mock.context_path}/metaServlet"
+
+    @property
+    def admin_url(self) -> str:
+        """The root of the admin API."""
+        return f"{self.base_url}/_admin"
 
     def namespace_url(self, namespace: str) -> str:
         """The metaServlet URL of an isolated namespace."""
@@ -79,6 +95,7 @@ class LiveServer:
 
     def stop(self) -> None:
         """Stop serving: the loop ends within one poll and sockets are closed."""
+        self.mock.release_waiters()
         self._stopping.set()
         if self._thread is not None:
             self._thread.join(timeout=5)
@@ -106,3 +123,13 @@ class LiveServer:
 
     def __repr__(self) -> str:
         return f"LiveServer(url={self.url!r})"
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` is a loopback address (or ``localhost``)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
