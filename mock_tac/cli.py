@@ -9,6 +9,7 @@ import sys
 from collections.abc import Sequence
 
 from . import __version__
+from .call import add_call_parser
 from .contract.checker import add_check_client
 from .dialect import DEFAULT_VERSION, DIALECTS
 from .mock import DEFAULT_CONTEXT_PATH, MockTac
@@ -29,6 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands.required = True
     _add_serve(commands)
     add_check_client(commands)
+    add_call_parser(commands)
     return parser
 
 
