@@ -31,6 +31,8 @@ from .faults import (
     EXECUTION_STATES,
     FaultError,
     describe_execution,
+    describe_executions,
+    describe_tasks,
     make_faults,
 )
 from .scenario import Scenario, ScenarioError, parse_scenario
@@ -247,35 +249,11 @@ def _put_ns_scenario(mock: MockTac, engine: Engine, namespace: str) -> tuple[int
 
 
 def _tasks(mock: MockTac, engine: Engine, namespace: str) -> tuple[int, Any]:
-    tasks = []
-    with engine.store.transaction() as state:
-        for task in state.tasks.values():
-            running = 0
-            for exec_request_id in task.execution_ids:
-                execution = state.executions[exec_request_id]
-                engine.refresh(execution)
-                running += not execution.ended
-            tasks.append(
-                {
-                    "id": task.id,
-                    "label": task.spec.label,
-                    "project": task.spec.project,
-                    "concurrent": task.spec.concurrent,
-                    "runs": task.runs,
-                    "running": running,
-                    "executions": list(task.execution_ids),
-                }
-            )
-    return 200, {"tasks": tasks}
+    return 200, {"tasks": describe_tasks(engine)}
 
 
 def _executions(mock: MockTac, engine: Engine, namespace: str) -> tuple[int, Any]:
-    with engine.store.transaction() as state:
-        found = []
-        for execution in state.executions.values():
-            engine.refresh(execution)
-            found.append(describe_execution(execution))
-    return 200, {"executions": found}
+    return 200, {"executions": describe_executions(engine)}
 
 
 def _execution(

@@ -513,3 +513,37 @@ def _decode_quietly(raw: bytes | None, method: str) -> dict[str, Any] | None:
         return decode_request(raw, method).params
     except ProtocolError:
         return None
+
+
+def describe_executions(engine: Engine) -> list[dict[str, Any]]:
+    """Every execution the engine knows, brought up to the clock's time."""
+    with engine.store.transaction() as state:
+        found = []
+        for execution in state.executions.values():
+            engine.refresh(execution)
+            found.append(describe_execution(execution))
+        return found
+
+
+def describe_tasks(engine: Engine) -> list[dict[str, Any]]:
+    """Every task with its run count, running executions and execRequestIds."""
+    tasks = []
+    with engine.store.transaction() as state:
+        for task in state.tasks.values():
+            running = 0
+            for exec_request_id in task.execution_ids:
+                execution = state.executions[exec_request_id]
+                engine.refresh(execution)
+                running += not execution.ended
+            tasks.append(
+                {
+                    "id": task.id,
+                    "label": task.spec.label,
+                    "project": task.spec.project,
+                    "concurrent": task.spec.concurrent,
+                    "runs": task.runs,
+                    "running": running,
+                    "executions": list(task.execution_ids),
+                }
+            )
+    return tasks

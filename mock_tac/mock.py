@@ -17,7 +17,7 @@ from .clock import Clock, make_clock
 from .dialect import DEFAULT_VERSION, get_dialect
 from .engine import Engine
 from .execution import Execution
-from .faults import FaultSpec
+from .faults import FaultSpec, describe_executions, describe_tasks
 from .journal import Journal
 from .scenario import Scenario, load_scenario
 from .store import State
@@ -145,6 +145,14 @@ class MockTac:
         return self.engine(namespace).set_execution_state(
             exec_request_id, state, exit_code
         )
+
+    def tasks(self, namespace: str = DEFAULT_NAMESPACE) -> list[dict[str, Any]]:
+        """A namespace's tasks: runs, running executions, execRequestIds."""
+        return describe_tasks(self.engine(namespace))
+
+    def executions(self, namespace: str = DEFAULT_NAMESPACE) -> list[dict[str, Any]]:
+        """A namespace's executions, as the admin API lists them."""
+        return describe_executions(self.engine(namespace))
 
     def journal(self, namespace: str = DEFAULT_NAMESPACE) -> Journal:
         """The request journal of a namespace (passwords masked)."""
