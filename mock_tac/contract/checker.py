@@ -29,6 +29,7 @@ import shlex
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -44,7 +45,7 @@ from .schema import Contract, default_contract
 DEFAULT_EXAMPLES = 25
 DEFAULT_TIMEOUT = 30.0
 #: Shrinking runs the client again and again; stop after this many runs.
-SHRINK_BUDGET = 60
+SHRINK_BUDGET = 100
 PLACEHOLDERS = ("{url}", "{task_id}", "{task_name}", "{user}", "{password}")
 
 
@@ -66,6 +67,7 @@ class Result:
 
     case: CheckCase
     command: list[str]
+    url: str
     exit_status: int | None
     entries: list[Entry]
     stdout: str
@@ -90,8 +92,17 @@ class Options:
 # -- running one case --------------------------------------------------------
 
 
-def run_case(case: CheckCase, command: Sequence[str], options: Options) -> Result:
-    """Serve ``case`` on a fresh mock, run the client once, judge it."""
+def run_case(
+    case: CheckCase,
+    command: Sequence[str],
+    options: Options,
+    stopping: list[threading.Thread] | None = None,
+) -> Result:
+    """Serve ``case`` on a fresh mock, run the client once, judge it.
+
+    With ``stopping``, the server is stopped in a background thread appended
+    to that list (the caller joins them), so the next case need not wait.
+    """
     from ..server import LiveServer
 
     mock = MockTac(case.scenario(), clock="virtual", tac_version=options.tac_version)
@@ -108,15 +119,25 @@ def run_case(case: CheckCase, command: Sequence[str], options: Options) -> Resul
         )
         engine.journal.clear()
 
-    with LiveServer(mock, threads=8) as server:
-        argv = fill_placeholders(command, case.placeholders(server.url))
+    server = LiveServer(mock, threads=8).start()
+    try:
+        url = server.url
+        argv = fill_placeholders(command, case.placeholders(url))
         started = time.monotonic()
         exit_status, stdout, stderr = _run(argv, options.timeout)
         seconds = time.monotonic() - started
+    finally:
+        if stopping is None:
+            server.stop()
+        else:
+            stopper = threading.Thread(target=server.stop, daemon=True)
+            stopper.start()
+            stopping.append(stopper)
 
     result = Result(
         case=case,
         command=argv,
+        url=url,
         exit_status=exit_status,
         entries=engine.journal.entries(),
         stdout=stdout,
@@ -346,12 +367,14 @@ def check_client(
     seed: int | None = None,
     options: Options | None = None,
     on_result: Callable[[Result], None] | None = None,
+    shrink_budget: int = SHRINK_BUDGET,
 ) -> Report:
     """Run the client against ``examples`` generated cases; shrink a failure.
 
     Returns a :class:`Report`; ``report.failure`` is the smallest failing
     case found (None when every case passed). ``on_result`` sees each run
-    made while generating (not those made while shrinking).
+    made while generating (not those made while shrinking); shrinking
+    stops after ``shrink_budget`` runs of the client.
     """
     from hypothesis import HealthCheck, Phase, Verbosity, given, settings
     from hypothesis import seed as hypothesis_seed
@@ -363,6 +386,7 @@ def check_client(
     runs: list[Result] = []
     cache: dict[str, Result] = {}
     shrink_runs = 0
+    stopping: list[threading.Thread] = []
 
     def attempt(case: CheckCase) -> None:
         nonlocal shrink_runs
@@ -370,10 +394,10 @@ def check_client(
         if result is None:
             shrinking = any(not r.passed for r in cache.values())
             if shrinking:
-                if shrink_runs >= SHRINK_BUDGET:
+                if shrink_runs >= shrink_budget:
                     return  # out of budget: keep the smallest failure so far
                 shrink_runs += 1
-            result = run_case(case, command, options)
+            result = run_case(case, command, options, stopping)
             cache[case.key()] = result
             if not shrinking:
                 runs.append(result)
@@ -404,6 +428,9 @@ def check_client(
         failure = min(failing, key=lambda r: len(r.case.key())) if failing else None
         if failure is None:
             raise
+    finally:
+        for stopper in stopping:
+            stopper.join()
     return Report(seed=seed, runs=runs, failure=failure)
 
 
@@ -431,10 +458,11 @@ def describe_failure(
         reply = json.dumps(entry.reply, sort_keys=True)
         lines.append(f"    #{entry.seq} {method} {sent}")
         lines.append(f"        -> {reply}")
-    lines.append(f"  command: {shlex.join(_masked_command(result))}")
-    tail = _stderr_tail(result.stderr, 5)
+    lines.append(f"  command: {shlex.join(_masked_command(result, command))}")
+    tail = [line for line in result.stderr.strip().splitlines() if line.strip()]
     if tail:
-        lines.append("  client" + tail.split(";", 1)[1])
+        lines.append("  client stderr (last lines):")
+        lines += [f"    {line}" for line in tail[-5:]]
     # The case's password is generated test data, shown so the case can be
     # rebuilt from a CI log when the replay file is gone.
     case_json = json.dumps(case.as_dict(), sort_keys=True, ensure_ascii=False)
@@ -445,9 +473,11 @@ def describe_failure(
     return "\n".join(lines)
 
 
-def _masked_command(result: Result) -> list[str]:
-    password = result.case.password
-    return [arg.replace(password, "***") if password else arg for arg in result.command]
+def _masked_command(result: Result, template: list[str]) -> list[str]:
+    """The command as run, with ``{password}`` filled in as ``***``."""
+    values = result.case.placeholders(result.url)
+    values["password"] = "***"
+    return fill_placeholders(template, values)
 
 
 def _status_text(status: int | None) -> str:

@@ -512,11 +512,16 @@ def phases(max_seconds: float = 5.0) -> st.SearchStrategy[dict[str, Any]]:
 
 
 def outcomes() -> st.SearchStrategy[tuple[str, int]]:
-    """(outcome, exit code): mostly ok/0 and error/non-zero, sometimes crossed."""
+    """(outcome, exit code): ok/0, error/non-zero, and both crossed ones.
+
+    A job can end OK with a non-zero jobExitCode (and in error with 0); a
+    client must read both fields to tell.
+    """
     return st.one_of(
-        st.tuples(st.just("ok"), st.just(0)),
+        st.just(("ok", 0)),
         st.tuples(st.just("error"), st.integers(1, 255)),
-        st.tuples(st.sampled_from(["ok", "error"]), st.integers(0, 255)),
+        st.tuples(st.just("ok"), st.integers(1, 255)),
+        st.just(("error", 0)),
     )
 
 
@@ -586,7 +591,8 @@ def check_cases(
     """
     return st.builds(
         CheckCase,
-        situation=st.sampled_from(situations),
+        # A plain run about half the time: it has the most ways to go wrong.
+        situation=st.one_of(st.just(situations[0]), st.sampled_from(situations)),
         task_id=st.integers(1, 99_999),
         task_name=st.from_regex(r"[a-z][a-z0-9_]{0,15}", fullmatch=True),
         user=st.sampled_from([DEFAULT_USER, "ops@example.com", "jane.doe@acme.io"]),

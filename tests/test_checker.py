@@ -1,0 +1,182 @@
+"""check-client passes a correct client and names the fault of each faulty one."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from pathlib import Path
+from xml.etree import ElementTree
+
+import pytest
+
+from mock_tac.cli import main
+from mock_tac.contract.cases import RUN, WRONG_PASSWORD, CheckCase
+from mock_tac.contract.checker import Options, check_client, run_case
+
+CLIENTS = Path(__file__).parent / "clients"
+PLACEHOLDERS = ["{url}", "{task_id}", "{user}", "{password}"]
+PYTHON_CLIENT = [sys.executable, str(CLIENTS / "tac_client.py"), *PLACEHOLDERS]
+SHELL_CLIENT = ["sh", str(CLIENTS / "tac_client.sh"), *PLACEHOLDERS]
+EXAMPLES = 15
+SEED = 1
+#: Enough shrinking to name the fault; the test of shrinking itself uses more.
+SHRINKS = 20
+
+
+def python_client(*extra: str) -> list[str]:
+    return [*PYTHON_CLIENT, *extra]
+
+
+class TestCorrectClients:
+    def test_the_reference_client_passes_in_async_mode(self) -> None:
+        """Every generated scenario passes for a client that follows the contract."""
+        report = check_client(python_client(), examples=EXAMPLES, seed=SEED)
+
+        assert report.passed, report.failure and report.failure.findings
+        assert len(report.runs) > 10
+        situations = {r.case.situation for r in report.runs}
+        assert {RUN, WRONG_PASSWORD} <= situations
+
+    def test_the_reference_client_passes_in_sync_mode(self) -> None:
+        report = check_client(python_client("--mode", "sync"), examples=15, seed=SEED)
+
+        assert report.passed, report.failure and report.failure.findings
+
+    @pytest.mark.skipif(
+        not (shutil.which("curl") and shutil.which("base64")),
+        reason="the shell client needs curl and base64",
+    )
+    def test_the_shell_client_passes(self) -> None:
+        """A curl + base64 client, passwords with quotes and backslashes included."""
+        report = check_client(SHELL_CLIENT, examples=EXAMPLES, seed=SEED)
+
+        assert report.passed, report.failure and report.failure.findings
+
+
+#: Each faulty client, the rule it breaks and words its report must contain.
+FAULTS = {
+    "running-is-done": ("exit-status", "before it had seen the execution end"),
+    "ignores-exit-code": ("exit-status", "execBasicStatus OK and jobExitCode"),
+    "ignores-return-code": ("exit-status", "was refused with returnCode"),
+    "polls-after-end": ("polling", "kept polling execution"),
+    "unencoded-json": ("contract", "is not Base64 of a JSON object"),
+    "wrong-field": ("exit-status", "execBasicStatus ERROR and jobExitCode"),
+    "bad-mode": ("contract", "field 'mode': expected one of"),
+}
+
+
+class TestFaultyClients:
+    @pytest.mark.parametrize("bug", sorted(FAULTS))
+    def test_each_fault_is_found_and_named(self, bug: str) -> None:
+        rule, words = FAULTS[bug]
+
+        report = check_client(
+            python_client("--bug", bug),
+            examples=EXAMPLES,
+            seed=SEED,
+            shrink_budget=SHRINKS,
+        )
+
+        assert not report.passed, f"{bug} went unnoticed"
+        findings = report.failure.findings
+        assert any(f.rule == rule and words in f.message for f in findings), findings
+
+    def test_a_failure_is_shrunk_to_the_simplest_case(self) -> None:
+        """Ignoring returnCode shows first on the simplest refusal: a bad password."""
+        report = check_client(
+            python_client("--bug", "ignores-return-code"), examples=EXAMPLES, seed=SEED
+        )
+
+        case = report.failure.case
+        assert case.situation == WRONG_PASSWORD
+        assert (case.task_id, case.task_name) == (1, "a")
+
+    def test_a_client_that_polls_too_fast_is_flagged(self) -> None:
+        options = Options(max_poll_rate=10)
+        case = CheckCase(RUN, 1, "a", "admin@company.com", "admin", ({"polls": 4},))
+
+        fast = run_case(case, python_client("--bug", "polls-too-fast"), options)
+        # Sleeping 0.2 s between polls bounds the rate at 5/s, whatever the load.
+        patient = run_case(case, python_client("--poll-interval", "0.2"), options)
+
+        assert [f.rule for f in fast.findings] == ["poll-rate"]
+        assert "above --max-poll-rate 10" in fast.findings[0].message
+        assert patient.passed, patient.findings
+
+    def test_a_client_that_never_ends_is_killed_and_flagged(self) -> None:
+        case = CheckCase(RUN, 1, "a", "admin@company.com", "admin", ({"polls": 1},))
+
+        result = run_case(case, python_client("--bug", "hangs"), Options(timeout=1))
+
+        assert result.exit_status is None
+        assert [f.rule for f in result.findings] == ["timeout"]
+
+
+class TestCommandLine:
+    def test_exit_status_and_junit_report_of_a_passing_client(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        junit = tmp_path / "check.xml"
+
+        status = main(
+            [
+                "check-client",
+                "--examples",
+                "5",
+                "--seed",
+                "2",
+                "--junit-xml",
+                str(junit),
+                "--",
+                *python_client(),
+            ]
+        )
+
+        assert status == 0
+        assert "scenario(s) passed (seed 2)" in capsys.readouterr().out
+        suite = ElementTree.parse(junit).getroot()
+        assert suite.get("failures") == "0"
+        assert int(suite.get("tests")) == len(suite.findall("testcase")) >= 3
+
+    def test_a_failure_prints_the_case_the_requests_and_a_replay_command(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        junit = tmp_path / "check.xml"
+        argv = ["--", *python_client("--bug", "ignores-return-code")]
+
+        status = main(
+            [
+                "check-client",
+                "--examples",
+                "10",
+                "--seed",
+                "1",
+                "--junit-xml",
+                str(junit),
+                *argv,
+            ]
+        )
+        out = capsys.readouterr().out
+
+        assert status == 1
+        assert "FAIL  wrong password" in out
+        assert '"authPass": "***"' in out
+        assert "returnCode 3" in out
+        replay_file = out.split("--replay ", 1)[1].split(" ", 1)[0]
+        assert json.loads(Path(replay_file).read_text())["case"]["situation"] == (
+            WRONG_PASSWORD
+        )
+        failures = ElementTree.parse(junit).getroot().findall("testcase/failure")
+        assert failures and "refused with returnCode 3" in failures[-1].get("message")
+
+        replayed = main(["check-client", "--replay", replay_file, *argv])
+        assert replayed == 1
+        assert "FAIL  wrong password" in capsys.readouterr().out
+        Path(replay_file).unlink()
+
+    def test_no_client_command_is_a_usage_error(
+        self, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        assert main(["check-client", "--examples", "1"]) == 2
+        assert "after --" in capsys.readouterr().err
