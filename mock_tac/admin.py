@@ -56,12 +56,17 @@ class AdminError(Exception):
     """An admin request that cannot be served: HTTP ``status`` and a message."""
 
     def __init__(
-        self, status: int, message: str, problems: list[dict] | None = None
+        self,
+        status: int,
+        message: str,
+        problems: list[dict] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.problems = problems
+        self.headers = headers or {}
 
 
 def openapi_document() -> dict[str, Any]:
@@ -106,6 +111,7 @@ def blueprint(
                 raise AdminError(
                     405,
                     f"{request.method} not allowed on {request.path}: use {allowed}",
+                    headers={"Allow": allowed},
                 ) from None
             if "namespace" in args:
                 args["engine"] = _engine(mock, args["namespace"])
@@ -115,14 +121,23 @@ def blueprint(
             body = {"error": exc.message}
             if exc.problems is not None:
                 body["problems"] = exc.problems
-            return _json(exc.status, body)
+            return _json(exc.status, body, exc.headers)
+
+    @bp.app_errorhandler(NotFound)
+    def unrouted(exc: NotFound) -> Response | NotFound:
+        # Paths no route can match (a newline in a segment): JSON under /_admin.
+        if request.path == PREFIX or request.path.startswith(PREFIX + "/"):
+            return _json(404, {"error": f"no admin route {request.path!r}"})
+        return exc
 
     return bp
 
 
-def _json(status: int, body: Any) -> Response:
+def _json(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
     text = json.dumps(body, ensure_ascii=False, allow_nan=False, default=str)
-    return Response(text, status=status, content_type="application/json")
+    return Response(
+        text, status=status, content_type="application/json", headers=headers
+    )
 
 
 def _engine(mock: MockTac, namespace: str) -> Engine:
@@ -158,9 +173,9 @@ def _kind(value: Any) -> str:
 
 
 def _number(body: dict[str, Any], name: str, low: float, high: float) -> float | None:
-    value = body.get(name)
-    if value is None:
+    if name not in body:
         return None
+    value = body[name]
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise AdminError(400, f"'{name}' must be a number, got {_kind(value)}")
     if not math.isfinite(value) or not low <= value <= high:
@@ -316,7 +331,7 @@ def _move_clock(mock: MockTac, engine: Engine, namespace: str) -> tuple[int, Any
     advance = _number(body, "advance", 0, MAX_ADVANCE_SECONDS)
     to = _number(body, "to", 0, MAX_INSTANT)
     auto = body.get("auto")
-    if auto is not None and not isinstance(auto, bool):
+    if "auto" in body and not isinstance(auto, bool):
         raise AdminError(400, f"'auto' must be a boolean, got {_kind(auto)}")
     if advance is not None and to is not None:
         raise AdminError(400, "give 'advance' or 'to', not both")
@@ -325,12 +340,10 @@ def _move_clock(mock: MockTac, engine: Engine, namespace: str) -> tuple[int, Any
         raise AdminError(
             409, f"the clock is {clock.name}; only a virtual clock can be moved"
         )
-    if to is not None and to < clock.now():
-        raise AdminError(400, "'to' is in the past: a clock never goes backwards")
     if auto is not None:
         clock.auto = auto
-    if to is not None:
-        advance = to - clock.now()
+    if to is not None:  # an instant already past leaves the clock as it is
+        advance = max(0.0, to - clock.now())
     if advance:
         engine.advance_clock(advance)
     return 200, describe_clock(engine)
