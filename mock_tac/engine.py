@@ -293,7 +293,10 @@ def parse_id(raw: Any) -> int | None:
     if isinstance(raw, float) and raw.is_integer():
         return int(raw)
     if isinstance(raw, str) and _NUMERIC.fullmatch(raw.strip()):
-        return int(raw.strip())
+        try:
+            return int(raw.strip())
+        except ValueError:  # more digits than Python converts: no such id
+            return None
     return None
 
 
