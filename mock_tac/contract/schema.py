@@ -28,6 +28,7 @@ from typing import Any
 
 import jsonschema
 from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
 
 from ..journal import mask_secrets
 
@@ -75,9 +76,14 @@ class Contract:
         self._schemas: dict[str, dict[str, Any]] = {}
         for directory in directories or (_packaged_directory(),):
             for path in sorted(Path(directory).glob("*.json")):
-                self._schemas[path.name] = json.loads(path.read_text("utf-8"))
+                schema = json.loads(path.read_text("utf-8"))
+                # A file without $id still resolves "common.json#..." refs.
+                self._schemas[path.name] = {"$id": BASE_URI + path.name, **schema}
         resources_ = [
-            (schema.get("$id", BASE_URI + name), Resource.from_contents(schema))
+            (
+                schema["$id"],
+                Resource.from_contents(schema, default_specification=DRAFT202012),
+            )
             for name, schema in self._schemas.items()
         ]
         self._registry = Registry().with_resources(resources_)
@@ -199,7 +205,9 @@ class Contract:
         validator = self._validators.get(name)
         if validator is None:
             schema = self._schemas[name]
-            cls = jsonschema.validators.validator_for(schema)
+            cls = jsonschema.validators.validator_for(
+                schema, default=jsonschema.Draft202012Validator
+            )
             validator = cls(schema, registry=self._registry)
             self._validators[name] = validator
         errors = sorted(validator.iter_errors(value), key=lambda e: list(e.path))

@@ -1,0 +1,203 @@
+"""The contract schemas: what they accept, what they refuse, and the mock keeps them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mock_tac import MockTac
+from mock_tac.contract import (
+    Contract,
+    ContractViolation,
+    check_reply,
+    check_request,
+    default_contract,
+    validate_reply,
+    validate_request,
+)
+from mock_tac.contract import strategies as tac
+
+ADMIN = {"authUser": "admin@company.com", "authPass": "admin"}
+GOLDEN = Path(__file__).resolve().parent.parent / "fixtures" / "golden"
+
+
+def run_task(**params: object) -> dict:
+    return {
+        "actionName": "runTask",
+        **ADMIN,
+        "taskId": 1,
+        "mode": "synchronous",
+        **params,
+    }
+
+
+class TestRequests:
+    @pytest.mark.parametrize(
+        "params",
+        [
+            run_task(),
+            run_task(taskId="8"),
+            run_task(mode="asynchronous", context={"day": "2024-01-01"}),
+            run_task(jvmParams=["-Xmx256m"], ignoredByTac=True),
+            {"actionName": "getTaskExecutionStatus", **ADMIN, "execRequestId": "1_ab"},
+        ],
+    )
+    def test_documented_requests_keep_the_contract(self, params: dict) -> None:
+        assert validate_request(params) == []
+
+    @pytest.mark.parametrize(
+        ("params", "path", "words"),
+        [
+            (run_task(mode="async"), "mode", "expected one of"),
+            (run_task(taskId=[1]), "taskId", "matches none of the allowed forms"),
+            (run_task(taskId="one"), "taskId", "matches none"),
+            ({"actionName": "runTask", **ADMIN, "mode": "synchronous"}, "", "'taskId'"),
+            (
+                {"actionName": "getTaskExecutionStatus", **ADMIN, "execRequestId": 7},
+                "execRequestId",
+                "expected string, got number 7",
+            ),
+            ({"actionName": "runTaskk", **ADMIN}, "actionName", "unknown command"),
+            ({"authUser": "x"}, "", "'actionName'"),
+        ],
+    )
+    def test_violations_name_the_field_and_the_value(
+        self, params: dict, path: str, words: str
+    ) -> None:
+        violations = validate_request(params)
+
+        assert any(v.path == path and words in v.message for v in violations), (
+            violations
+        )
+
+    def test_a_violation_never_shows_the_password(self) -> None:
+        with pytest.raises(ContractViolation) as raised:
+            check_request(
+                {"actionName": "runTask", "authUser": "a", "authPass": "s3cret"}
+            )
+
+        assert "s3cret" not in str(raised.value)
+        assert "'taskId'" in str(raised.value)
+
+
+class TestReplies:
+    @pytest.mark.parametrize(
+        ("name", "action", "variant"),
+        [
+            ("run_task_sync_ok.json", "runTask", "sync"),
+            ("run_task_sync_error.json", "runTask", "sync"),
+            ("run_task_async.json", "runTask", "async"),
+            ("execution_status_running.json", "getTaskExecutionStatus", "running"),
+            ("execution_status_job_error.json", "getTaskExecutionStatus", "ended"),
+            ("authentication_error.json", "runTask", "error"),
+        ],
+    )
+    def test_documented_replies_keep_the_contract(
+        self, name: str, action: str, variant: str
+    ) -> None:
+        """The replies TAC's documentation shows, as the golden files hold them."""
+        path = GOLDEN / name
+        if not path.exists():
+            pytest.skip(f"no golden file {name}")
+        reply = json.loads(path.read_text("utf-8"))
+        reply = reply.get("reply", reply)
+
+        check_reply(action, reply, variant)
+
+    def test_a_running_status_must_not_carry_job_exit_code(self) -> None:
+        reply = {
+            "execBasicStatus": "RUNNING",
+            "execDetailedStatus": "RUNNING",
+            "execDetailedStatusLabel": "Running...",
+            "executionTime": {"millis": 1, "seconds": 0},
+            "jobExitCode": 0,
+            "returnCode": 0,
+        }
+
+        violations = validate_reply("getTaskExecutionStatus", reply, "running")
+
+        assert [str(v) for v in violations] == [
+            "the object: must not carry 'jobExitCode' "
+            "(per getTaskExecutionStatus.reply.running.json)"
+        ]
+
+    def test_a_refusal_must_be_the_generic_error_reply(self) -> None:
+        assert validate_reply("runTask", {"returnCode": 3, "executionTime": {}}) != []
+        assert (
+            validate_reply(
+                "runTask",
+                {
+                    "error": "x",
+                    "returnCode": 3,
+                    "executionTime": {"millis": 0, "seconds": 0},
+                },
+            )
+            == []
+        )
+
+    def test_an_unknown_variant_is_a_usage_error(self) -> None:
+        with pytest.raises(KeyError, match="'sync', 'async'|'async', 'sync'"):
+            validate_reply("runTask", {"returnCode": 0}, "finished")
+
+
+class TestSchemaFiles:
+    def test_each_packaged_file_is_a_valid_schema(self) -> None:
+        import jsonschema
+
+        contract = default_contract()
+        directory = Path(__import__("mock_tac.contract", fromlist=["x"]).__file__)
+        for path in sorted((directory.parent / "schemas").glob("*.json")):
+            jsonschema.Draft202012Validator.check_schema(contract.schema(path.name))
+
+    def test_a_command_gains_a_contract_by_dropping_in_files(
+        self, tmp_path: Path
+    ) -> None:
+        (tmp_path / "getTaskIdByName.request.json").write_text(
+            json.dumps(
+                {
+                    "$id": "https://mock-tac.invalid/contract/getTaskIdByName.request.json",
+                    "allOf": [{"$ref": "common.json#/$defs/authenticated"}],
+                    "required": ["taskName"],
+                    "properties": {"taskName": {"type": "string"}},
+                }
+            )
+        )
+        packaged = Path(__import__("mock_tac.contract.schema").contract.schema.__file__)
+        contract = Contract(packaged.parent / "schemas", tmp_path)
+
+        assert "getTaskIdByName" in contract.actions()
+        bad = {"actionName": "getTaskIdByName", **ADMIN, "taskName": 3}
+        assert [v.path for v in contract.validate_request(bad)] == ["taskName"]
+
+
+class TestTheMockKeepsTheContract:
+    """Every reply of a broad run validates against its action's schemas."""
+
+    @settings(max_examples=60)
+    @given(requests=st.lists(tac.well_formed_requests(), min_size=1, max_size=8))
+    def test_every_journal_entry_reply_keeps_the_contract(self, requests) -> None:
+        mock = MockTac(clock="virtual")
+        engine = mock.engine()
+        for request in requests:
+            outcome = engine.handle_raw(request.raw, request.method)
+            rid = outcome.reply.get("execRequestId")
+            if (
+                request.action == "runTask"
+                and rid
+                and "jobExitCode" not in outcome.reply
+            ):
+                for _ in range(4):  # follow the execution to its end
+                    engine.call(
+                        {
+                            "actionName": "getTaskExecutionStatus",
+                            **ADMIN,
+                            "execRequestId": rid,
+                        }
+                    )
+
+        for entry in engine.journal:
+            check_reply(entry.action, entry.reply)
