@@ -8,7 +8,13 @@ mock-tac`` makes these fixtures available in any test suite:
   clients that do not use ``requests`` (any language, any HTTP library);
 * ``mock_tac_inprocess``: that mock answering ``requests`` calls in this
   process through ``responses``, with no socket (``.url`` to configure the
-  client with); other ``responses`` registrations keep working.
+  client with); other ``responses`` registrations keep working;
+* ``mock_tac_admin``: an :class:`~mock_tac.admin.AdminClient` for
+  ``mock_tac_server`` (faults, clock, executions, journal over HTTP);
+* ``mock_tac_clock``: the default namespace's virtual clock, frozen until the
+  test moves it (``advance``) or sets ``auto = True``;
+* ``mock_tac_namespace``: a namespace name of this test's own, for tests that
+  share one server.
 
 A test module can point either at another scenario with
 ``@pytest.mark.mock_tac_scenario("path/to/scenario.yaml")``.
@@ -16,10 +22,14 @@ A test module can point either at another scenario with
 
 from __future__ import annotations
 
+import itertools
+import re
 from collections.abc import Iterator
 
 import pytest
 
+from .admin import AdminClient
+from .clock import VirtualClock
 from .contract.inprocess import InProcessTac
 from .mock import MockTac
 from .server import LiveServer
@@ -55,3 +65,39 @@ def mock_tac_inprocess(mock_tac: MockTac) -> Iterator[InProcessTac]:
     """``mock_tac`` answering ``requests`` in process, no socket; see ``.url``."""
     with InProcessTac(mock_tac) as tac:
         yield tac
+
+
+@pytest.fixture
+def mock_tac_admin(mock_tac_server: LiveServer) -> Iterator[AdminClient]:
+    """The admin API of ``mock_tac_server``, as an :class:`AdminClient`."""
+    admin = AdminClient(mock_tac_server.base_url)
+    yield admin
+    admin.close()
+
+
+@pytest.fixture
+def mock_tac_clock(mock_tac: MockTac) -> VirtualClock:
+    """The default namespace's virtual clock, frozen: ``advance()`` moves it.
+
+    A mock made with another clock is switched to a frozen virtual one, which
+    only works before the default namespace has answered anything.
+    """
+    if mock_tac.clock_kind != "virtual":
+        if "default" in mock_tac.namespaces:
+            pytest.fail("mock_tac_clock must be requested before the mock is used")
+        mock_tac.clock_kind = "virtual"
+        mock_tac.clock_auto = False
+    clock = mock_tac.engine().clock
+    assert isinstance(clock, VirtualClock)
+    clock.auto = False
+    return clock
+
+
+_namespace_numbers = itertools.count(1)
+
+
+@pytest.fixture
+def mock_tac_namespace(request: pytest.FixtureRequest) -> str:
+    """A namespace name no other test uses (from the test's name, plus a number)."""
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", request.node.name).strip("-._")[:48]
+    return f"{stem or 'test'}-{next(_namespace_numbers)}"

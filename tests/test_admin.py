@@ -319,3 +319,25 @@ def test_admin_api_conforms_to_its_openapi_document(case: Any) -> None:
     operation_id = case.operation.definition.raw.get("operationId")
     excluded = [positive_data_acceptance] if operation_id in SEMANTIC_CHECKS else []
     case.call_and_validate(excluded_checks=excluded)
+
+
+class TestFixtures:
+    """The pytest fixtures for admin controls."""
+
+    def test_admin_fixture(self, mock_tac_admin: AdminClient, mock_tac_server):
+        mock_tac_admin.add_fault(fault="http_error", status=500)
+        query = encode_request({"actionName": "help"})
+        response = requests.get(f"{mock_tac_server.url}?{query}", timeout=5)
+        assert response.status_code == 500
+
+    def test_clock_fixture(self, mock_tac: MockTac, mock_tac_clock):
+        run = {**ADMIN, "actionName": "runTask", "taskId": 4, "mode": "asynchronous"}
+        rid = mock_tac.engine().call(run)["execRequestId"]
+        status = {**ADMIN, "actionName": "getTaskExecutionStatus", "execRequestId": rid}
+        assert mock_tac.engine().call(status)["execBasicStatus"] == "RUNNING"
+        mock_tac_clock.advance(3600)
+        assert mock_tac.engine().call(status)["execBasicStatus"] == "OK"
+
+    def test_namespace_fixture(self, mock_tac: MockTac, mock_tac_namespace: str):
+        assert mock_tac_namespace.startswith("test_namespace_fixture-")
+        assert mock_tac.engine(mock_tac_namespace) is not mock_tac.engine()
