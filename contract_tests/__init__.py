@@ -1,0 +1,1 @@
+"""The MetaServlet contract suite: ``pytest contract_tests [--tac-url URL]``."""
