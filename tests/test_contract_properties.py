@@ -9,7 +9,7 @@ from hypothesis import given, settings
 
 from mock_tac import MockTac
 from mock_tac.contract import strategies as tac
-from mock_tac.contract import validate_reply
+from mock_tac.contract import validate_reply, validate_request
 from mock_tac.contract.inprocess import InProcessTac
 from mock_tac.contract.strategies import WireRequest
 
@@ -30,6 +30,11 @@ class TestWellFormedRequests:
         assert entry.params is not None, entry.reply
         assert entry.action == request.action
         assert entry.encoding["method"] == request.method
+
+    @given(tac.well_formed_params())
+    def test_keep_the_request_contract(self, params: dict) -> None:
+        """The strategies and the schemas agree on what a good request is."""
+        assert validate_request(params) == []
 
     @given(tac.well_formed_requests())
     def test_get_success_or_a_documented_code(self, request: WireRequest) -> None:
