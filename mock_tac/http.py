@@ -268,7 +268,15 @@ _ERROR_PAGES = {
 def _error_page(status: int) -> Response:
     """The page Tomcat (500) or an nginx proxy (502, 503) sends."""
     content_type, body = _ERROR_PAGES[status]
-    return Response(body, status=status, content_type=content_type)
+    return Response(body, status=_REASONS[status], content_type=content_type)
+
+
+#: status lines as Tomcat and nginx spell them
+_REASONS = {
+    500: "500 Internal Server Error",
+    502: "502 Bad Gateway",
+    503: "503 Service Temporarily Unavailable",
+}
 
 
 def _hang(engine: Engine, spec: faults.FaultSpec, released) -> None:

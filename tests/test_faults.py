@@ -304,7 +304,7 @@ class TestTransportFaults:
     @pytest.mark.parametrize(
         ("status", "content_type", "words"),
         [
-            (500, "text/html;charset=utf-8", "HTTP Status 500"),
+            (500, "text/html;charset=utf-8", "HTTP Status 500 – Internal Server Error"),
             (502, "text/html", "502 Bad Gateway"),
             (503, "text/html", "503 Service Temporarily Unavailable"),
         ],
@@ -314,6 +314,7 @@ class TestTransportFaults:
         server.mock.add_fault(fault="http_error", status=status, action="runTask")
         response = send(server, actionName="runTask", taskId=1, mode="asynchronous")
         assert response.status_code == status
+        assert response.reason in words
         assert response.headers["Content-Type"] == content_type
         assert words in response.text
         with pytest.raises(ValueError):
