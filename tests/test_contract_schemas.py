@@ -156,21 +156,20 @@ class TestSchemaFiles:
     def test_a_command_gains_a_contract_by_dropping_in_files(
         self, tmp_path: Path
     ) -> None:
-        (tmp_path / "getTaskIdByName.request.json").write_text(
+        (tmp_path / "myCommand.request.json").write_text(
             json.dumps(
                 {
-                    "$id": "https://mock-tac.invalid/contract/getTaskIdByName.request.json",
                     "allOf": [{"$ref": "common.json#/$defs/authenticated"}],
                     "required": ["taskName"],
                     "properties": {"taskName": {"type": "string"}},
                 }
             )
         )
-        packaged = Path(__import__("mock_tac.contract.schema").contract.schema.__file__)
-        contract = Contract(packaged.parent / "schemas", tmp_path)
+        contract = Contract.extended(tmp_path)
 
-        assert "getTaskIdByName" in contract.actions()
-        bad = {"actionName": "getTaskIdByName", **ADMIN, "taskName": 3}
+        assert "myCommand" in contract.actions()
+        assert "myCommand" not in default_contract().actions()
+        bad = {"actionName": "myCommand", **ADMIN, "taskName": 3}
         assert [v.path for v in contract.validate_request(bad)] == ["taskName"]
 
 

@@ -89,6 +89,11 @@ class Contract:
         self._registry = Registry().with_resources(resources_)
         self._validators: dict[str, jsonschema.protocols.Validator] = {}
 
+    @classmethod
+    def extended(cls, *directories: str | Path) -> Contract:
+        """The packaged schemas plus (and overridden by) those of ``directories``."""
+        return cls(_packaged_directory(), *directories)
+
     def __repr__(self) -> str:
         return f"Contract(actions={self.actions()!r})"
 
