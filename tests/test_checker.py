@@ -43,6 +43,17 @@ class TestCorrectClients:
 
         assert report.passed, report.failure and report.failure.findings
 
+    def test_a_client_finding_the_task_by_name_passes(self) -> None:
+        command = [*PYTHON_CLIENT, "--by-name"]
+        command[3] = "{task_name}"
+
+        report = check_client(command, examples=EXAMPLES, seed=SEED)
+
+        assert report.passed, report.failure and report.failure.findings
+        assert any(
+            r.entries and r.entries[0].action == "getTaskIdByName" for r in report.runs
+        )
+
     @pytest.mark.skipif(
         not (shutil.which("curl") and shutil.which("base64")),
         reason="the shell client needs curl and base64",

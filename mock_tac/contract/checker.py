@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
+from ..dialect import DEFAULT_VERSION, DIALECTS
 from ..journal import Entry, Journal, mask_secrets
 from ..mock import MockTac
 from .cases import BUSY_TASK, CheckCase
@@ -86,7 +87,7 @@ class Options:
 
     timeout: float = DEFAULT_TIMEOUT
     max_poll_rate: float | None = None
-    tac_version: str = "8.0"
+    tac_version: str = DEFAULT_VERSION
 
 
 # -- running one case --------------------------------------------------------
@@ -581,7 +582,10 @@ def add_check_client(commands: argparse._SubParsersAction) -> None:
         "--replay", metavar="FILE", help="run only the case of a replay file"
     )
     parser.add_argument(
-        "--tac-version", default="8.0", help="TAC dialect of the mock (%(default)s)"
+        "--tac-version",
+        choices=sorted(DIALECTS),
+        default=DEFAULT_VERSION,
+        help="TAC dialect of the mock (%(default)s)",
     )
     parser.add_argument(
         "client",

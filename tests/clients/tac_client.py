@@ -1,7 +1,9 @@
 """A small TAC client: run one task and exit with its outcome.
 
 Usage: tac_client.py URL TASK_ID USER PASSWORD [--mode sync|async]
-       [--poll-interval S] [--bug NAME]
+       [--poll-interval S] [--by-name] [--bug NAME]
+
+With ``--by-name``, TASK_ID is the task's name, looked up with getTaskIdByName.
 
 Exit status 0 when the execution ended OK with jobExitCode 0, 1 when the job
 failed, 2 when the API refused a request or the reply was unusable. Only the
@@ -74,16 +76,32 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--mode", choices=("sync", "async"), default="async")
     parser.add_argument("--poll-interval", type=float, default=0.05)
     parser.add_argument("--bug", choices=sorted(BUGS))
+    parser.add_argument("--by-name", action="store_true", help="TASK_ID is a name")
     args = parser.parse_args(argv)
     bug = args.bug
     auth = {"authUser": args.user, "authPass": args.password}
+
+    task_id = args.task_id
+    if args.by_name:
+        found = call(
+            args.url,
+            {"actionName": "getTaskIdByName", **auth, "taskName": task_id},
+            bug,
+        )
+        if refused(found, bug):
+            print(
+                f"refused: {found.get('returnCode')} {found.get('error')}",
+                file=sys.stderr,
+            )
+            return 2
+        task_id = found["taskId"]
 
     mode = "synchronous" if args.mode == "sync" else "asynchronous"
     if bug == "bad-mode":
         mode = "async"
     reply = call(
         args.url,
-        {"actionName": "runTask", **auth, "taskId": int(args.task_id), "mode": mode},
+        {"actionName": "runTask", **auth, "taskId": int(task_id), "mode": mode},
         bug,
     )
     if refused(reply, bug):
