@@ -254,11 +254,16 @@ def _exit_findings(result: Result, journal: Journal, options: Options) -> list[F
         return [Finding("exit-status", f"exited 0 although {_ending(journal, case)}")]
 
     if status != 0 and case.expects_success:
+        ended = "the execution ended OK with jobExitCode 0"
+        if not result.entries:
+            ended = (
+                "the task would have ended OK with jobExitCode 0; the servlet "
+                "received no request (wrong URL?)"
+            )
         return [
             Finding(
                 "exit-status",
-                f"exited {status} although the execution ended OK with "
-                f"jobExitCode 0{_stderr_tail(result.stderr)}",
+                f"exited {status} although {ended}{_stderr_tail(result.stderr)}",
             )
         ]
 
