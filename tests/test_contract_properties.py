@@ -64,3 +64,29 @@ class TestMalformedRequests:
         assert response.status_code == 200, request.defect
         assert response.headers["Content-Type"].startswith("application/json")
         assert json.loads(response.text)["returnCode"] not in (0, None)
+
+
+class TestGeneratedScenarios:
+    @settings(max_examples=40)
+    @given(tac.scenarios())
+    def test_each_task_ends_as_its_scenario_says(self, scenario) -> None:
+        """Synchronous runs end with the scripted outcome and keep the contract."""
+        tac_engine = MockTac(scenario, clock="virtual").engine()
+
+        for task in scenario.tasks:
+            reply = tac_engine.call(
+                {
+                    "actionName": "runTask",
+                    "authUser": tac.DEFAULT_USER,
+                    "authPass": tac.DEFAULT_PASSWORD,
+                    "taskId": task.id,
+                    "mode": "synchronous",
+                }
+            )
+
+            expected = task.lifecycle_for(1)
+            assert validate_reply("runTask", reply, "sync") == []
+            assert reply["jobExitCode"] == expected.exit_code
+            assert reply["execBasicStatus"] == (
+                "OK" if expected.outcome == "ok" else "ERROR"
+            )
