@@ -3,12 +3,13 @@ logs, generate/deploy and create/update/delete."""
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import Any
 
 import pytest
 
-from mock_tac import parse_scenario
+from mock_tac import ScenarioError, parse_scenario
 from mock_tac.clock import VirtualClock
 from mock_tac.engine import Engine
 
@@ -207,6 +208,28 @@ class TestStopTask:
             "returnCode": 0,
             **_time(e),
         }
+
+    def test_stop_ends_a_waiting_synchronous_run(self) -> None:
+        e = engine()
+        replies: list[dict[str, Any]] = []
+        waiter = threading.Thread(
+            target=lambda: replies.append(
+                ask(e, "runTask", taskId=1, mode="synchronous")
+            )
+        )
+        waiter.start()
+        while status(e, 1)["status"] != "RUNNING":
+            time.sleep(0.01)
+        ok(e, "stopTask", taskId=1)
+        waiter.join(timeout=10)
+        assert not waiter.is_alive()
+        reply = replies[0]
+        assert (reply["execBasicStatus"], reply["errorStatus"]) == (
+            "ERROR",
+            "JOB_ERROR",
+        )
+        assert reply["status"] == "READY_TO_RUN"
+        assert reply["jobExitCode"] != 0
 
     def test_stopped_task_can_run_again(self) -> None:
         e = engine()
@@ -508,3 +531,21 @@ def _ids(log: str) -> str:
     """The (jobId=..., jobExecutionId=...) part of a log's first line."""
     first = log.splitlines()[0]
     return first[first.index("(") : first.index(")") + 1]
+
+
+@pytest.mark.parametrize(
+    ("task", "field"),
+    [
+        ({"deployment": {"state": "half_done"}}, "tasks[0].deployment.state"),
+        (
+            {"deployment": {"deploy_failures": -1}},
+            "tasks[0].deployment.deploy_failures",
+        ),
+        ({"deployment": {"retries": 1}}, "tasks[0].deployment"),
+        ({"triggers": "daily"}, "tasks[0].triggers"),
+    ],
+)
+def test_scenario_checks_deployment_and_triggers(task: dict, field: str) -> None:
+    with pytest.raises(ScenarioError) as caught:
+        parse_scenario({"tasks": [{"id": 1, "label": "t", **task}]}, "bad.yaml")
+    assert [path for path, _ in caught.value.problems] == [field]
