@@ -50,15 +50,15 @@ _TASK_FIELDS = {
     "applyContextToChildren": False,
     "branch": "trunk",
     "contextName": "Default",
-    "description": "task1 for extracting data from DB1",
+    "description": "Nightly load of the sales data",
     "execStatisticsEnabled": False,
-    "executionServerName": "serv1",
-    "jobName": "job1",
+    "executionServerName": "JOB_SERVER_1",
+    "jobName": "load_sales",
     "jobVersion": "1.0",
     "onUnknownStateJob": "WAIT",
-    "projectName": "tproject1",
+    "projectName": "DEMO",
     "regenerateJobOnChange": False,
-    "taskName": "task1",
+    "taskName": "load_sales",
 }
 
 
