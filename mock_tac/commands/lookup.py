@@ -26,7 +26,11 @@ TASK_NAME_PARAMS = ("taskName", "label")
         "match). Older clients send the name as 'label'; both are read."
     ),
     since="5.1",
-    sample={"actionName": "getTaskIdByName", **SAMPLE_AUTH, "taskName": "task1"},
+    sample={
+        "actionName": "getTaskIdByName",
+        **SAMPLE_AUTH,
+        "taskName": "load_customers",
+    },
     error_codes=codes.TASK_NAME_CODES,
     rights=JOB_CONDUCTOR_READ,
 )
