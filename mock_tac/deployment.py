@@ -89,9 +89,7 @@ class Deployment:
         self.advance(now)
         if self.busy:
             return
-        self.steps = [
-            Step(GENERATING, now + self.spec.generate_seconds, READY_TO_SEND)
-        ]
+        self.steps = [Step(GENERATING, now + self.spec.generate_seconds, READY_TO_SEND)]
 
     def request_deploy(self, now: float) -> bool:
         """Start deploying, generating first if the job was never generated.
