@@ -8,6 +8,8 @@ import time
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from mock_tac import ScenarioError, parse_scenario
 from mock_tac.clock import VirtualClock
@@ -549,3 +551,68 @@ def test_scenario_checks_deployment_and_triggers(task: dict, field: str) -> None
     with pytest.raises(ScenarioError) as caught:
         parse_scenario({"tasks": [{"id": 1, "label": "t", **task}]}, "bad.yaml")
     assert [path for path, _ in caught.value.problems] == [field]
+
+
+ACTIONS = (
+    "getTaskIdByName",
+    "getNameByTaskId",
+    "getTaskStatus",
+    "listTasks",
+    "getTasksRelatedToJobs",
+    "stopTask",
+    "pauseTask",
+    "requestPauseTriggers",
+    "requestResumeTriggers",
+    "taskLog",
+    "requestGenerate",
+    "requestDeploy",
+    "createTask",
+    "updateTask",
+    "deleteTask",
+    "help",
+)
+PARAMETERS = (
+    "taskId",
+    "taskName",
+    "label",
+    "lastExecution",
+    "startTime",
+    "endTime",
+    "projectName",
+    "jobName",
+    "jobVersion",
+    "contextName",
+    "executionServerName",
+    "active",
+    "onUnknownStateJob",
+    "timeout",
+    "branch",
+    "deleteAllRelatedData",
+    "commandName",
+)
+JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False)
+    | st.text(max_size=12)
+    | st.sampled_from(["1", "7", "load", "2024-10-23 16:49:17", "true", "all"]),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(st.text(max_size=5), inner, max_size=3)
+    ),
+    max_leaves=6,
+)
+
+
+@given(
+    action=st.sampled_from(ACTIONS),
+    params=st.dictionaries(st.sampled_from(PARAMETERS), JSON_VALUES, max_size=5),
+)
+def test_any_parameters_get_a_tac_reply_never_an_internal_error(
+    action: str, params: dict[str, Any]
+) -> None:
+    reply = ask(engine(), action, **params)
+    assert reply["returnCode"] != 1, reply
+    if reply["returnCode"] != 0:
+        assert isinstance(reply["error"], str) and reply["error"]
