@@ -103,7 +103,6 @@ def test_old_client_polls_get_task_status_over_http() -> None:
         call = make_caller(server.url)
         assert "execRequestId" not in call("runTask", taskId=2, mode="asynchronous")
         reply = call("getTaskStatus", taskId=2)
-        assert reply["status"] == "RUNNING"
         deadline = time.monotonic() + 30
         while not reply["status"].startswith("READY_") and time.monotonic() < deadline:
             time.sleep(0.02)
