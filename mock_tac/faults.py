@@ -380,10 +380,12 @@ def _protocol_error(
     if spec.fault == "auth_failure":
         return code, engine.dialect.auth_error
     if spec.fault == "task_busy":
-        task = params.get("taskId", spec.task)
+        task_id = task_of(engine, params) or spec.task
+        spec_of_task = engine.scenario.task(task_id) if task_id else None
+        name = f"'{spec_of_task.label}' " if spec_of_task else ""
         return code, (
-            f"Task (id={task}) is still processing; it cannot be run again "
-            "before its current execution has ended"
+            f"Task {name}(id={task_id}) is still processing; it cannot be run "
+            "again before its current execution has ended"
         )
     assert text is not None
     return code, text

@@ -80,6 +80,7 @@ class TestProtocolFaults:
         reply = run(mock, 6)
         assert reply["returnCode"] == 30
         assert "still processing" in reply["error"]
+        assert reply["error"].startswith("Task 'parallel_extract' (id=6)")
 
     def test_refused_run_starts_nothing(self, mock: MockTac):
         """A runTask refused by a fault starts no execution."""
