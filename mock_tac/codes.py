@@ -33,7 +33,9 @@ RUN_TASK_CODES: dict[int, str] = {
     LAUNCH_ERROR: "Error while launching task",
     THREAD_INTERRUPTED: "Thread interupted while running",
     NO_RIGHT_TO_RUN: "No right to run this task",
-    BAD_MODE: "The parameter 'mode' must have the value 'synchronous' or 'asynchronous'",
+    BAD_MODE: (
+        "The parameter 'mode' must have the value 'synchronous' or 'asynchronous'"
+    ),
 }
 
 NO_TASK_WITH_NAME = 79

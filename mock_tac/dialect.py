@@ -86,4 +86,6 @@ def get_dialect(version: str) -> Dialect:
         return DIALECTS[version]
     except KeyError:
         known = ", ".join(sorted(DIALECTS))
-        raise ValueError(f"unknown TAC version {version!r}: expected one of {known}")
+        raise ValueError(
+            f"unknown TAC version {version!r}: expected one of {known}"
+        ) from None

@@ -29,7 +29,9 @@ class ScenarioError(ValueError):
     def __init__(self, source: str, problems: list[tuple[str, str]]) -> None:
         self.source = source
         self.problems = problems
-        lines = [f"{source}: {path or '(top)'}: {message}" for path, message in problems]
+        lines = [
+            f"{source}: {path or '(top)'}: {message}" for path, message in problems
+        ]
         super().__init__("invalid scenario\n" + "\n".join(lines))
 
 
@@ -169,8 +171,10 @@ def parse_scenario(data: Any, source: str = "<scenario>") -> Scenario:
 
 
 def _describe(error: jsonschema.ValidationError) -> str:
-    if error.validator == "oneOf" and error.schema.get("oneOf") and "seconds" in str(
-        error.schema
+    if (
+        error.validator == "oneOf"
+        and error.schema.get("oneOf")
+        and "seconds" in str(error.schema)
     ):
         return "a phase needs exactly one of 'seconds' or 'polls'"
     if error.validator == "additionalProperties":
@@ -184,7 +188,9 @@ def _check_unique(
     seen: set[Any] = set()
     for index, value in enumerate(values):
         if value in seen:
-            problems.append((f"{section}[{index}].{name}", f"duplicate {name} {value!r}"))
+            problems.append(
+                (f"{section}[{index}].{name}", f"duplicate {name} {value!r}")
+            )
         seen.add(value)
 
 
@@ -203,7 +209,9 @@ def _lifecycle(data: dict[str, Any], base: Lifecycle | None = None) -> Lifecycle
     return Lifecycle(phases=phases, outcome=outcome, exit_code=exit_code)
 
 
-def _task(data: dict[str, Any], index: int, problems: list[tuple[str, str]]) -> TaskSpec:
+def _task(
+    data: dict[str, Any], index: int, problems: list[tuple[str, str]]
+) -> TaskSpec:
     lifecycle = _lifecycle(data.get("lifecycle", {}))
     runs: dict[int, Lifecycle] = {}
     for n, override in enumerate(data.get("runs", [])):
@@ -249,5 +257,7 @@ def load_scenario(path: str | Path | None = None) -> Scenario:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise ScenarioError(source, [(where, f"not valid YAML or JSON: {exc}")]) from None
+        raise ScenarioError(
+            source, [(where, f"not valid YAML or JSON: {exc}")]
+        ) from None
     return parse_scenario(data, source)

@@ -110,13 +110,15 @@ def task_status_of(engine: Engine, state: State, task: TaskState) -> str:
     Otherwise where its job stands: READY_TO_RUN once deployed, else a
     generation or deployment status (see :mod:`mock_tac.deployment`).
     """
-    for execution in running_executions(engine, state, task):
+    if running_executions(engine, state, task):
         return "RUNNING"
     task.deployment.advance(engine.clock.now())
     return task.deployment.status
 
 
-def running_executions(engine: Engine, state: State, task: TaskState) -> list[Execution]:
+def running_executions(
+    engine: Engine, state: State, task: TaskState
+) -> list[Execution]:
     """The task's executions that have not ended yet, brought up to date."""
     running = []
     for exec_request_id in task.execution_ids:
