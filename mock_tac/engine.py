@@ -15,6 +15,8 @@ import logging
 import re
 import secrets
 import string
+from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +34,10 @@ from .store import MemoryStore, State, Store, TaskState
 log = logging.getLogger("mock_tac.engine")
 
 _ID_ALPHABET = string.ascii_letters + string.digits
+#: Steps to run after the reply of the request being answered is measured.
+_AFTER_REPLY: ContextVar[list[Callable[[], None]] | None] = ContextVar(
+    "mock_tac_after_reply", default=None
+)
 _NUMERIC = re.compile(r"[+-]?[0-9]+")
 _PASSWORD_IN_TEXT = re.compile(
     r"""(authPass['"]?\s*[:=]\s*)(?:"[^"]*"?|'[^']*'?|[^,}\s]*)""", re.IGNORECASE
@@ -143,6 +149,19 @@ class Engine:
             if candidate not in state.executions:
                 return candidate
 
+    def after_reply(self, step: Callable[[], None]) -> None:
+        """Run ``step`` once the current request's reply has been measured.
+
+        A poll on an auto virtual clock moves the clock this way, so the
+        jump shows in the next request and not in this one's executionTime.
+        Outside a request, ``step`` runs at once.
+        """
+        pending = _AFTER_REPLY.get()
+        if pending is None:
+            step()
+        else:
+            pending.append(step)
+
     def refresh(self, execution: Execution) -> None:
         """Bring an execution up to the clock's current time."""
         execution.advance(self.clock.now())
@@ -229,6 +248,8 @@ class Engine:
             (faults.PROTOCOL, faults.LIFECYCLE), action, faults.task_of(self, params)
         )
         token = faults.ACTIVE.set(tuple(fired))
+        deferred: list[Callable[[], None]] = []
+        deferred_token = _AFTER_REPLY.set(deferred)
         try:
             faults.apply_before_dispatch(self, fired, params)
             fields = self._dispatch(action, params)
@@ -240,8 +261,14 @@ class Engine:
             reply = {"error": "Unknown error", "returnCode": codes.UNKNOWN_ERROR}
         finally:
             faults.ACTIVE.reset(token)
+            _AFTER_REPLY.reset(deferred_token)
         transport = faults.note(transport, fired)
-        return self._finish(start, action, params, encoding, reply, transport=transport)
+        outcome = self._finish(
+            start, action, params, encoding, reply, transport=transport
+        )
+        for step in deferred:
+            step()
+        return outcome
 
     def _dispatch(self, action: Any, params: dict[str, Any]) -> dict[str, Any]:
         if action is None or action == "":

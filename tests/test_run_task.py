@@ -329,3 +329,22 @@ def test_golden_files_are_the_documented_examples() -> None:
     assert golden("run_task_sync_ok")["execRequestId"] == "1406816118032_sYHGd"
     assert golden("run_task_async")["execRequestId"] == "1406817216723_97nsV"
     assert len(list(Path(GOLDEN).glob("*.json"))) >= 6
+
+
+def test_auto_clock_jump_is_not_billed_to_the_poll() -> None:
+    """A poll answers at once; the hour the clock skips shows only in later state."""
+    scenario = {
+        "tasks": [
+            {"id": 7, "label": "hour", "lifecycle": {"phases": [{"seconds": 3600}]}}
+        ]
+    }
+    engine = virtual_engine(scenario)
+    exec_id = run(engine, 7)["execRequestId"]
+    first = status(engine, exec_id)
+    assert first["execBasicStatus"] == "RUNNING"
+    assert first["executionTime"] == {"millis": 0, "seconds": 0}
+    second = status(engine, exec_id)
+    assert (second["execDetailedStatus"], second["executionTime"]["millis"]) == (
+        "ENDED_OK",
+        0,
+    )

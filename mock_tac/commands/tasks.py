@@ -202,6 +202,10 @@ def _to_text(value: Any) -> str:
 
 
 def _jump_virtual_clock(engine: Engine, deadline: float | None) -> None:
-    """On an auto virtual clock, let the next poll find the next phase."""
+    """On an auto virtual clock, let the next poll find the next phase.
+
+    The jump waits until this reply is measured: a poll answers at once, so
+    its executionTime must not include the hours the clock skips.
+    """
     if deadline is not None and getattr(engine.clock, "auto", False):
-        engine.clock.advance_to(deadline)
+        engine.after_reply(lambda: engine.clock.advance_to(deadline))
