@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 DEFAULT_VERSION = "8.0"
 
@@ -27,52 +27,41 @@ class Dialect:
         return _version_key(since) <= _version_key(self.version)
 
 
+#: 5.6: execRequestId and getTaskExecutionStatus appear; "taskName" replaces
+#: "label"; taskLog answers under "result"; the 5.x authentication text.
+_TAC_56 = Dialect(
+    version="5.6",
+    auth_error="Incorrect password",
+    generic_codes=(0, 1, 2, 3, 4, 5, 6),
+    async_exec_request_id=True,
+    task_log_key="result",
+    task_name_param="taskName",
+)
+#: 6.3 lists generic code 7 and says "Username or password is wrong".
+_TAC_63 = replace(
+    _TAC_56,
+    version="6.3",
+    auth_error="Username or password is wrong",
+    generic_codes=(0, 1, 2, 3, 4, 5, 6, 7),
+)
+
 DIALECTS: dict[str, Dialect] = {
     # Before 5.6: no execRequestId (clients poll getTaskStatus), the 5.4-era
     # help's getTaskIdByName sample sends "label" and lists code 79, and a
     # 5.1/5.2 taskLog reply carried its text under "Task Log's contents: ".
-    "5.4": Dialect(
+    "5.4": replace(
+        _TAC_56,
         version="5.4",
-        auth_error="Incorrect password",
-        generic_codes=(0, 1, 2, 3, 4, 5, 6),
         async_exec_request_id=False,
         task_log_key="Task Log's contents: ",
         task_name_param="label",
         task_name_miss_code=79,
     ),
-    "5.6": Dialect(
-        version="5.6",
-        auth_error="Incorrect password",
-        generic_codes=(0, 1, 2, 3, 4, 5, 6),
-        async_exec_request_id=True,
-        task_log_key="result",
-        task_name_param="taskName",
-    ),
-    "6.3": Dialect(
-        version="6.3",
-        auth_error="Username or password is wrong",
-        generic_codes=(0, 1, 2, 3, 4, 5, 6, 7),
-        async_exec_request_id=True,
-        task_log_key="result",
-        task_name_param="taskName",
-    ),
-    "7.3": Dialect(
-        version="7.3",
-        auth_error="Username or password is wrong",
-        generic_codes=(0, 1, 2, 3, 4, 5, 6, 7),
-        async_exec_request_id=True,
-        task_log_key="result",
-        task_name_param="taskName",
-    ),
-    "8.0": Dialect(
-        version="8.0",
-        auth_error="Username or password is wrong",
-        generic_codes=(0, 1, 2, 3, 4, 5, 6, 7),
-        async_exec_request_id=True,
-        task_log_key="result",
-        task_name_param="taskName",
-        help_rights=True,
-    ),
+    "5.6": _TAC_56,
+    "6.3": _TAC_63,
+    "7.3": replace(_TAC_63, version="7.3"),
+    # 8.0's help adds "Requires rights" to every command.
+    "8.0": replace(_TAC_63, version="8.0", help_rights=True),
 }
 
 

@@ -55,7 +55,7 @@ def mock_tac(request: pytest.FixtureRequest) -> MockTac:
 
 @pytest.fixture
 def mock_tac_server(mock_tac: MockTac) -> Iterator[LiveServer]:
-    """``mock_tac`` served on 127.0.0.1, a free port; ``.url`` is the metaServlet URL."""
+    """``mock_tac`` served on 127.0.0.1 on a free port; ``.url`` is its metaServlet."""
     with LiveServer(mock_tac) as server:
         yield server
 
