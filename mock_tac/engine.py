@@ -26,7 +26,7 @@ from .codes import ApiError
 from .dialect import Dialect, get_dialect
 from .execution import Execution
 from .journal import Entry, Journal
-from .protocol import ProtocolError, decode_request
+from .protocol import ProtocolError, as_json_text, decode_request
 from .registry import COMMANDS
 from .scenario import Scenario, User, load_scenario
 from .store import MemoryStore, State, Store, TaskState
@@ -136,7 +136,7 @@ class Engine:
         task_id = parse_id(raw)
         task = state.tasks.get(task_id) if task_id is not None else None
         if task is None:
-            shown = raw if not isinstance(raw, str) else raw.strip()
+            shown = raw.strip() if isinstance(raw, str) else as_json_text(raw)
             raise ApiError(codes.INVALID_PARAMETER, f"Cannot find task with id={shown}")
         return task
 

@@ -169,6 +169,13 @@ def parse_json_object(data: bytes) -> tuple[dict[str, Any], str]:
     return value, style
 
 
+def as_json_text(value: Any) -> str:
+    """A client-sent value shown in an error text as the client wrote it in JSON."""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
 def encode_reply(reply: dict[str, Any]) -> bytes:
     """Serialise a reply as TAC does: compact, keys in alphabetical order."""
     return json.dumps(

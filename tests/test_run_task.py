@@ -348,3 +348,14 @@ def test_auto_clock_jump_is_not_billed_to_the_poll() -> None:
         "ENDED_OK",
         0,
     )
+
+
+@pytest.mark.parametrize(
+    "task_id, shown", [(1e3, "1000.0"), ({"a": 1}, '{"a":1}'), ("x y", "x y")]
+)
+def test_unknown_ids_are_shown_as_json(task_id, shown) -> None:
+    """Error texts quote what the client sent in JSON, not in Python."""
+    reply = run(virtual_engine(), task_id)
+    assert reply["error"] == f"Cannot find task with id={shown}"
+    reply = status(virtual_engine(), task_id)
+    assert reply["error"] == f"Cannot find execution with execRequestId={shown}"

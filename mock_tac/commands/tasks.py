@@ -8,6 +8,7 @@ from .. import codes
 from ..codes import ApiError
 from ..execution import Execution
 from ..faults import on_execution_started
+from ..protocol import as_json_text
 from ..registry import JOB_CONDUCTOR_MANAGEMENT, JOB_CONDUCTOR_READ, command
 from ..store import State, TaskState
 
@@ -94,7 +95,8 @@ def get_task_execution_status(engine: Engine, params: dict[str, Any]) -> dict[st
         if execution is None:
             raise ApiError(
                 codes.INVALID_PARAMETER,
-                f"Cannot find execution with execRequestId={exec_request_id}",
+                "Cannot find execution with execRequestId="
+                + as_json_text(exec_request_id),
             )
         execution.observe_poll(engine.clock.now())
         fields = execution.status_fields()
