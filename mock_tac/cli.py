@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import math
 import signal
 import sys
 from collections.abc import Sequence
@@ -13,7 +14,7 @@ from .call import add_call_parser
 from .contract.checker import add_check_client
 from .dialect import DEFAULT_VERSION, DIALECTS
 from .mock import DEFAULT_CONTEXT_PATH, MockTac
-from .scenario import ScenarioError
+from .scenario import Scenario, ScenarioError
 
 log = logging.getLogger("mock_tac")
 
@@ -44,7 +45,10 @@ def _add_serve(commands: argparse._SubParsersAction) -> None:
         "--host", default="127.0.0.1", help="address to bind (%(default)s)"
     )
     serve.add_argument(
-        "--port", type=int, default=8080, help="port, 0 for any free (%(default)s)"
+        "--port",
+        type=_port,
+        default=8080,
+        help="port, 0 for any free (%(default)s)",
     )
     serve.add_argument(
         "--context-path",
@@ -58,7 +62,10 @@ def _add_serve(commands: argparse._SubParsersAction) -> None:
     )
     add_engine_options(serve)
     serve.add_argument(
-        "--threads", type=int, default=32, help="worker threads (%(default)s)"
+        "--threads",
+        type=_threads,
+        default=32,
+        help="requests served at once, synchronous runs included (%(default)s)",
     )
     serve.add_argument(
         "--admin-token",
@@ -86,18 +93,76 @@ def add_engine_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--clock-scale",
-        type=float,
-        default=1.0,
+        type=_scale,
+        default=None,
         metavar="N",
         help="with --clock scaled: run N times faster than real time",
     )
     parser.add_argument(
         "--clock-mode",
         choices=("auto", "frozen"),
-        default="auto",
+        default=None,
         help="with --clock virtual: jump to what callers wait for, or stay "
         "frozen until moved through the admin API (%(default)s)",
     )
+
+
+def clock_settings(args: argparse.Namespace) -> tuple[float, bool]:
+    """``(clock_scale, clock_auto)`` from the options, refusing those that clash.
+
+    Raises:
+        ValueError: a clock option that the chosen ``--clock`` would ignore.
+    """
+    if args.clock_scale is not None and args.clock != "scaled":
+        raise ValueError("--clock-scale goes with --clock scaled")
+    if args.clock_mode is not None and args.clock != "virtual":
+        raise ValueError("--clock-mode goes with --clock virtual")
+    if args.clock == "scaled" and args.clock_scale is None:
+        raise ValueError("--clock scaled needs --clock-scale N (N times real time)")
+    scale = args.clock_scale if args.clock_scale is not None else 1.0
+    return scale, args.clock_mode != "frozen"
+
+
+def _port(text: str) -> int:
+    port = _integer(text, "port")
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"port must be 0 to 65535, got {port}")
+    return port
+
+
+def _threads(text: str) -> int:
+    threads = _integer(text, "thread count")
+    if not 1 <= threads <= 1024:
+        raise argparse.ArgumentTypeError(f"threads must be 1 to 1024, got {threads}")
+    return threads
+
+
+def _scale(text: str) -> float:
+    try:
+        scale = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not math.isfinite(scale) or scale <= 0:
+        raise argparse.ArgumentTypeError(
+            f"the clock scale must be a positive number, got {text}"
+        )
+    return scale
+
+
+def _integer(text: str, what: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{what} must be a whole number") from None
+
+
+def _task_summary(scenario: Scenario, limit: int = 8) -> str:
+    tasks = [f"{t.id}={t.label}" for t in scenario.tasks]
+    if not tasks:
+        return "no tasks"
+    shown = ", ".join(tasks[:limit])
+    more = len(tasks) - limit
+    return f"tasks {shown}" + (f", ... {more} more" if more > 0 else "")
 
 
 def configure_logging(quiet: bool = False) -> None:
@@ -115,11 +180,12 @@ def run_serve(args: argparse.Namespace) -> int:
 
     configure_logging(args.quiet)
     try:
+        clock_scale, clock_auto = clock_settings(args)
         mock = MockTac(
             args.scenario,
             clock=args.clock,
-            clock_scale=args.clock_scale,
-            clock_auto=args.clock_mode == "auto",
+            clock_scale=clock_scale,
+            clock_auto=clock_auto,
             tac_version=args.tac_version,
             context_path=args.context_path,
         )
@@ -144,14 +210,21 @@ def run_serve(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
+    except ValueError as exc:
+        print(
+            f"mock-tac: cannot serve on {args.host}:{args.port}: {exc}", file=sys.stderr
+        )
+        return 2
 
     signal.signal(signal.SIGTERM, _interrupt)
-    tasks = ", ".join(f"{t.id}={t.label}" for t in mock.scenario.tasks)
     try:
         print(
             f"mock-tac {__version__} (TAC {mock.dialect.version} dialect)", flush=True
         )
-        print(f"scenario: {mock.scenario.source} (tasks {tasks})", flush=True)
+        print(
+            f"scenario: {mock.scenario.source} ({_task_summary(mock.scenario)})",
+            flush=True,
+        )
         print(f"MetaServlet endpoint: {server.url}", flush=True)
         if server.admin_enabled:
             print(f"admin API: {server.admin_url}", flush=True)

@@ -32,6 +32,8 @@ log = logging.getLogger("mock_tac.http")
 JSON_CONTENT_TYPE = "application/json;charset=UTF-8"
 SERVLET = "metaServlet"
 NAMESPACE_PREFIX = "ns"
+#: What a servlet implementing doGet and doPost announces to OPTIONS.
+SERVLET_METHODS = "GET, HEAD, POST, OPTIONS"
 #: Larger requests are refused with returnCode 2 without being read.
 MAX_REQUEST_BYTES = 8 * 1024 * 1024
 
@@ -52,15 +54,18 @@ def create_app(
 
     @app.route(
         "/<path:path>",
-        methods=["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"],
+        methods=["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE"],
         provide_automatic_options=False,
     )
     def dispatch(path: str) -> Response:
         namespace = _servlet_namespace(mock, path)
         if namespace is None:
             return not_found(request.path)
-        if request.method not in ("GET", "POST"):
+        if request.method == "OPTIONS":
+            return Response(status=200, headers={"Allow": SERVLET_METHODS})
+        if request.method not in ("GET", "HEAD", "POST"):
             return _method_not_allowed(request.method)
+        # As a servlet's doHead does: the GET is answered, its body dropped.
         return _serve_metaservlet(mock, namespace)
 
     @app.route("/", methods=["GET", "POST"])
@@ -176,7 +181,7 @@ def _method_not_allowed(method: str) -> Response:
         body,
         status=405,
         content_type="text/html;charset=utf-8",
-        headers={"Allow": "GET, POST"},
+        headers={"Allow": SERVLET_METHODS},
     )
 
 

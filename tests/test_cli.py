@@ -136,3 +136,44 @@ def test_version() -> None:
         [sys.executable, "-m", "mock_tac", "--version"], capture_output=True, text=True
     )
     assert result.stdout.startswith("mock-tac 0.")
+
+
+@pytest.mark.parametrize(
+    "options, fragment",
+    [
+        (["--port", "70000"], "port must be 0 to 65535"),
+        (["--port", "-1"], "port must be 0 to 65535"),
+        (["--port", "http"], "port must be a whole number"),
+        (["--threads", "0"], "threads must be 1 to 1024"),
+        (["--clock", "scaled", "--clock-scale", "nan"], "positive number"),
+        (["--clock", "scaled", "--clock-scale", "0"], "positive number"),
+        (["--clock", "scaled"], "--clock scaled needs --clock-scale"),
+        (["--clock-scale", "60"], "--clock-scale goes with --clock scaled"),
+        (["--clock-mode", "frozen"], "--clock-mode goes with --clock virtual"),
+        (["--host", "999.1.1.1"], "cannot serve on 999.1.1.1"),
+    ],
+)
+def test_bad_options_are_usage_errors(options: list[str], fragment: str) -> None:
+    """Each bad option gets one clear line and exit 2, never a traceback."""
+    result = subprocess.run(
+        [*SERVE[:-2], *options] if "--port" in options else [*SERVE, *options],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 2
+    assert fragment in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_banner_shortens_long_task_lists(tmp_path: Path) -> None:
+    tasks = "\n".join(f"  - {{id: {i}, label: t{i}}}" for i in range(1, 21))
+    scenario = tmp_path / "many.yaml"
+    scenario.write_text(f"tasks:\n{tasks}\n")
+    server = start("--scenario", str(scenario))
+    try:
+        line = next(b for b in server.banner if b.startswith("scenario: "))
+        assert "8=t8, ... 12 more" in line and "t9," not in line
+    finally:
+        server.process.terminate()
+        server.process.wait(10)

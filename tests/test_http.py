@@ -178,9 +178,34 @@ class TestPaths:
             default = f"{server.base_url}/org.talend.administrator/metaServlet"
             assert requests.get(default, timeout=10).status_code == 404
 
-    def test_other_methods_are_405(self, quick_server: LiveServer) -> None:
-        response = requests.put(quick_server.url, data="x", timeout=10)
+    @pytest.mark.parametrize("method", ["PUT", "DELETE", "PATCH", "TRACE"])
+    def test_other_methods_are_405(self, quick_server: LiveServer, method) -> None:
+        response = requests.request(method, quick_server.url, data="x", timeout=10)
         assert response.status_code == 405
+        assert response.headers["Allow"] == "GET, HEAD, POST, OPTIONS"
+
+    def test_options_lists_the_methods_without_cors(
+        self, quick_server: LiveServer
+    ) -> None:
+        response = requests.options(
+            quick_server.url, headers={"Origin": "http://x.invalid"}, timeout=10
+        )
+        assert response.status_code == 200
+        assert response.headers["Allow"] == "GET, HEAD, POST, OPTIONS"
+        assert not response.content
+        assert not [h for h in response.headers if h.lower().startswith("access-")]
+
+    def test_head_is_answered_like_get_without_body(
+        self, quick_server: LiveServer
+    ) -> None:
+        """A servlet answers HEAD by running doGet: the request takes effect."""
+        response = requests.head(
+            f"{quick_server.url}?{encode_request(RUN)}", timeout=10
+        )
+        assert response.status_code == 200
+        assert not response.content
+        assert response.headers["Content-Type"] == "application/json;charset=UTF-8"
+        assert quick_server.mock.engine().journal.entries()[-1].return_code == 0
 
     @pytest.mark.parametrize("bad", ["", "a/b", "with space", "?"])
     def test_invalid_context_path_is_refused(self, bad: str) -> None:
