@@ -49,3 +49,4 @@ def test_readme_names_both_setup_commands() -> None:
     assert ".venv/bin/pip install . && .venv/bin/mock-tac serve" in README
     assert "./run-tests" in README
     assert "./run-tests" in (ROOT / ".ci" / "run").read_text()
+    assert "--tac-url" in (ROOT / "run-tests").read_text()
