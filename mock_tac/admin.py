@@ -35,6 +35,7 @@ from .faults import (
     describe_tasks,
     make_faults,
 )
+from .protocol import without_lone_surrogates
 from .scenario import Scenario, ScenarioError, parse_scenario
 
 if TYPE_CHECKING:
@@ -136,7 +137,10 @@ def blueprint(
 def _json(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
     text = json.dumps(body, ensure_ascii=False, allow_nan=False, default=str)
     return Response(
-        text, status=status, content_type="application/json", headers=headers
+        text.encode("utf-8", "replace"),
+        status=status,
+        content_type="application/json",
+        headers=headers,
     )
 
 
@@ -154,9 +158,10 @@ def _body(required: bool = True) -> Any:
             raise AdminError(400, "expected a JSON body")
         return None
     try:
-        return json.loads(raw)
+        value = json.loads(raw)
     except ValueError as exc:
         raise AdminError(400, f"the body is not JSON: {exc}") from None
+    return without_lone_surrogates(value)
 
 
 def _object_body() -> dict[str, Any]:

@@ -26,7 +26,12 @@ from .codes import ApiError
 from .dialect import Dialect, get_dialect
 from .execution import Execution
 from .journal import Entry, Journal
-from .protocol import ProtocolError, as_json_text, decode_request
+from .protocol import (
+    ProtocolError,
+    as_json_text,
+    decode_request,
+    without_lone_surrogates,
+)
 from .registry import COMMANDS
 from .scenario import Scenario, User, load_scenario
 from .store import MemoryStore, State, Store, TaskState
@@ -111,8 +116,12 @@ class Engine:
         )
 
     def call(self, params: dict[str, Any]) -> dict[str, Any]:
-        """Answer already-decoded parameters; returns the reply object."""
-        return self._answer(dict(params), self.clock.now(), None, None).reply
+        """Answer already-decoded parameters; returns the reply object.
+
+        Lone UTF-16 surrogates in them are replaced as a decoded request's are.
+        """
+        params = without_lone_surrogates(dict(params))
+        return self._answer(params, self.clock.now(), None, None).reply
 
     # -- helpers for command handlers ---------------------------------------
 

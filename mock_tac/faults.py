@@ -20,7 +20,7 @@ import json
 import random
 import threading
 from contextvars import ContextVar
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +28,7 @@ import jsonschema
 
 from . import codes
 from .codes import ApiError
+from .protocol import without_lone_surrogates
 
 if TYPE_CHECKING:
     from .engine import Engine
@@ -239,6 +240,9 @@ class FaultSet:
         """Append rules; their counters start at zero."""
         with self._lock:
             for spec in specs:
+                message = without_lone_surrogates(spec.message)
+                if message != spec.message:
+                    spec = replace(spec, message=message)
                 self._rules.append(_Rule(spec, rng=random.Random(spec.seed)))
 
     def clear(self) -> None:

@@ -23,6 +23,7 @@ _WHITESPACE = re.compile(rb"\s+")
 _BASE64_CHARS = re.compile(rb"^[A-Za-z0-9+/\-_]*={0,2}$")
 _PERCENT_ESCAPE = re.compile(rb"%[0-9A-Fa-f]{2}")
 _FORM_NAME = re.compile(rb"[A-Za-z_][\w.\-]*")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _JSON_TYPES = {
     list: "array",
     str: "string",
@@ -166,7 +167,30 @@ def parse_json_object(data: bytes) -> tuple[dict[str, Any], str]:
     if not isinstance(value, dict):
         kind = _JSON_TYPES.get(type(value), "null")
         raise ProtocolError(f"Invalid request: expected a JSON object, got {kind}")
-    return value, style
+    return without_lone_surrogates(value), style
+
+
+def without_lone_surrogates(value: Any) -> Any:
+    """``value`` with every unpaired UTF-16 surrogate replaced by U+FFFD.
+
+    JSON lets a client write half of a surrogate pair (``"\\ud800"``, an
+    emoji cut in two); Python keeps it as a character no UTF-8 text can
+    hold. Replacing it as a Java server writing UTF-8 does keeps every
+    stored value serialisable. Pairs split by a parser are joined again.
+    Keys and nested values are cleaned too; other values are returned as is.
+    """
+    if isinstance(value, str):
+        if not _SURROGATE.search(value):
+            return value
+        return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    if isinstance(value, dict):
+        return {
+            without_lone_surrogates(k): without_lone_surrogates(v)
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [without_lone_surrogates(v) for v in value]
+    return value
 
 
 def as_json_text(value: Any) -> str:
@@ -177,10 +201,13 @@ def as_json_text(value: Any) -> str:
 
 
 def encode_reply(reply: dict[str, Any]) -> bytes:
-    """Serialise a reply as TAC does: compact, keys in alphabetical order."""
+    """Serialise a reply as TAC does: compact, keys in alphabetical order.
+
+    A character UTF-8 cannot hold (a lone surrogate) is sent as ``?``.
+    """
     return json.dumps(
         reply, sort_keys=True, separators=(",", ":"), ensure_ascii=False
-    ).encode("utf-8")
+    ).encode("utf-8", "replace")
 
 
 def encode_request(

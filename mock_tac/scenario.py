@@ -18,6 +18,7 @@ import jsonschema
 import yaml
 
 from .faults import FaultSpec, parse_faults
+from .protocol import without_lone_surrogates
 
 DEFAULT_SCENARIO = "default.yaml"
 DEFAULT_PHASE_SECONDS = 2.0
@@ -143,6 +144,7 @@ def parse_scenario(data: Any, source: str = "<scenario>") -> Scenario:
     """
     if data is None:
         data = {}
+    data = without_lone_surrogates(data)
     validator = jsonschema.Draft202012Validator(_schema())
     errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
     if errors:

@@ -341,3 +341,59 @@ class TestFixtures:
     def test_namespace_fixture(self, mock_tac: MockTac, mock_tac_namespace: str):
         assert mock_tac_namespace.startswith("test_namespace_fixture-")
         assert mock_tac.engine(mock_tac_namespace) is not mock_tac.engine()
+
+
+class TestUntrustedInput:
+    """Hostile input gets a JSON answer and leaves nothing unserialisable stored."""
+
+    def test_lone_surrogate_echoed_in_a_metaservlet_error(self, client: FlaskClient):
+        for params in [
+            {"actionName": "getTaskStatus", "taskId": "\ud800"},
+            {"actionName": "getTaskIdByName", "taskName": "x\udfff"},
+            {"actionName": "help", "commandName": "\ud800"},
+            {"actionName": "\ud800"},
+        ]:
+            query = encode_request({**ADMIN, **params})
+            response = client.get(f"/org.talend.administrator/metaServlet?{query}")
+            assert response.status_code == 200
+            assert "\ufffd" in response.json["error"]
+        journal = client.get("/_admin/ns/default/journal")
+        assert journal.status_code == 200
+        assert journal.json["count"] == 4
+
+    def test_lone_surrogate_in_a_run_context(self, client: FlaskClient):
+        reply = servlet(
+            client,
+            actionName="runTask",
+            taskId=4,
+            mode="asynchronous",
+            context={"\udc00": "a\ud800"},
+        )
+        assert reply["returnCode"] == 0
+        (execution,) = client.get("/_admin/ns/default/executions").json["executions"]
+        assert execution["context"] == {"\ufffd": "a\ufffd"}
+
+    def test_lone_surrogate_in_a_scenario(self, client: FlaskClient):
+        body = '{"users": [{"login": "u\\ud800", "password": "p"}],'
+        body += ' "tasks": [{"id": 1, "label": "t\\udc00"}]}'
+        for url in ["/_admin/scenario", "/_admin/ns/other/scenario"]:
+            response = client.put(url, data=body, content_type="application/json")
+            assert response.status_code == 200
+            assert response.json["tasks"][0]["label"] == "t\ufffd"
+            assert response.json["users"] == ["u\ufffd"]
+        reply = servlet(client, "other", actionName="listTasks")
+        assert reply["returnCode"] == 3
+        auth = {"authUser": "u\ufffd", "authPass": "p", "actionName": "listTasks"}
+        query = encode_request(auth)
+        listed = client.get(f"/ns/other/org.talend.administrator/metaServlet?{query}")
+        assert listed.json["result"][0]["label"] == "t\ufffd"
+
+    def test_lone_surrogate_in_a_fault_message(self, client: FlaskClient):
+        body = '{"fault": "unknown_error", "message": "\\ud800"}'
+        added = client.post(
+            "/_admin/ns/default/faults", data=body, content_type="application/json"
+        )
+        assert added.status_code == 201
+        assert added.json["faults"][0]["message"] == "\ufffd"
+        assert servlet(client, actionName="listTasks")["error"] == "\ufffd"
+        assert client.get("/_admin/ns/default/faults").status_code == 200

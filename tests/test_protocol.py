@@ -165,3 +165,28 @@ def test_replies_are_compact_with_sorted_keys() -> None:
     body = encode_reply({"returnCode": 0, "execRequestId": "x", "error": "é"})
     assert body == '{"error":"é","execRequestId":"x","returnCode":0}'.encode()
     assert json.loads(body)["error"] == "é"
+
+
+class TestLoneSurrogates:
+    """Half of a surrogate pair (an emoji cut in two) is read as U+FFFD."""
+
+    @pytest.mark.parametrize(
+        "text", ['{"taskName": "\\ud800"}', "{'taskName': 'x\\udc00', }"]
+    )
+    def test_replaced_in_values(self, text: str) -> None:
+        params = decode_request(b64(text), "GET").params
+        assert params["taskName"].endswith("\ufffd")
+        params["taskName"].encode("utf-8")
+
+    def test_replaced_in_keys_and_nested_values(self) -> None:
+        text = '{"\\udbff": {"v": ["\\ud800"]}}'
+        params = decode_request(b64(text), "GET").params
+        assert params == {"\ufffd": {"v": ["\ufffd"]}}
+
+    def test_pairs_are_kept(self) -> None:
+        """A pair, even as JSON5 reads it (two halves), stays one character."""
+        for text in ['{"e": "\\ud83d\\ude00"}', "{e: '\\ud83d\\ude00'}"]:
+            assert decode_request(b64(text), "GET").params == {"e": "\U0001f600"}
+
+    def test_a_reply_never_fails_to_encode(self) -> None:
+        assert encode_reply({"error": "id=\ud800"}) == b'{"error":"id=?"}'
