@@ -191,3 +191,77 @@ class TestCommandLine:
     ) -> None:
         assert main(["check-client", "--examples", "1"]) == 2
         assert "after --" in capsys.readouterr().err
+
+
+#: A client command that is never run: usage errors stop check-client first.
+NEVER_RUN = ["--", "sh", "-c", "exit 0"]
+
+
+class TestUsageErrors:
+    """Bad options end with exit 2 and one line on stderr, before any run."""
+
+    @pytest.mark.parametrize(
+        ("options", "words"),
+        [
+            (["--examples", "0"], "--examples must be at least 1, got 0"),
+            (["--examples", "-3"], "--examples must be at least 1, got -3"),
+            (["--timeout", "0"], "--timeout must be a positive number, got 0"),
+            (["--timeout", "-1"], "--timeout must be a positive number, got -1"),
+            (["--timeout", "nan"], "--timeout must be a positive number, got nan"),
+            (["--max-poll-rate", "0"], "--max-poll-rate must be a positive number"),
+            (["--max-poll-rate", "-2"], "--max-poll-rate must be a positive number"),
+            (
+                ["--junit-xml", "/nonexistent/dir/x.xml"],
+                "--junit-xml /nonexistent/dir/x.xml: no such directory",
+            ),
+        ],
+    )
+    def test_bad_option_values(
+        self, options: list[str], words: str, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        assert main(["check-client", *options, *NEVER_RUN]) == 2
+        captured = capsys.readouterr()
+        lines = captured.err.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("mock-tac check-client: ")
+        assert words in captured.err
+        assert captured.out == ""
+
+    @pytest.mark.parametrize(
+        ("content", "words"),
+        [
+            (None, "cannot read it: No such file"),
+            ("not json {", "not a JSON replay file"),
+            ('{"case": {}}', "the case is not valid: missing field 'situation'"),
+            ('{"case": {"situation": "run"}}', "missing field 'task_id'"),
+            ("[1]", 'no "case" object'),
+            (
+                '{"case": {"situation": "dance", "task_id": 1, "task_name": "a",'
+                ' "user": "u", "password": "p", "outcome": ["ok", 0]}}',
+                "unknown situation 'dance'",
+            ),
+        ],
+    )
+    def test_a_replay_file_that_holds_no_case(
+        self,
+        content: str | None,
+        words: str,
+        tmp_path: Path,
+        capsys: pytest.CaptureFixture[str],
+    ) -> None:
+        replay = tmp_path / "case.json"
+        if content is not None:
+            replay.write_text(content)
+
+        assert main(["check-client", "--replay", str(replay), *NEVER_RUN]) == 2
+        err = capsys.readouterr().err
+        assert len(err.strip().splitlines()) == 1
+        assert err.startswith(f"mock-tac check-client: --replay {replay}")
+        assert words in err
+
+    def test_the_api_refuses_what_the_command_line_refuses(self) -> None:
+        with pytest.raises(ValueError, match="examples must be at least 1"):
+            check_client(["true"], examples=0)
+        with pytest.raises(ValueError, match="timeout must be a positive number"):
+            Options(timeout=0)
+        with pytest.raises(ValueError, match="max_poll_rate must be a positive"):
+            Options(max_poll_rate=float("inf"))

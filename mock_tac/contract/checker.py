@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import random
 import shlex
@@ -48,6 +49,16 @@ DEFAULT_TIMEOUT = 30.0
 #: Shrinking runs the client again and again; stop after this many runs.
 SHRINK_BUDGET = 100
 PLACEHOLDERS = ("{url}", "{task_id}", "{task_name}", "{user}", "{password}")
+#: Exit statuses: every scenario passed; a fault was found; bad usage.
+EXIT_PASSED, EXIT_FAULT, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """The command line cannot run a check; the message says why."""
+
+
+class ReplayError(ValueError):
+    """A replay file cannot be read back as a case; the message says why."""
 
 
 @dataclass(frozen=True)
@@ -83,11 +94,26 @@ class Result:
 
 @dataclass(frozen=True)
 class Options:
-    """The judging options of one check."""
+    """The judging options of one check.
+
+    Raises:
+        ValueError: ``timeout`` or ``max_poll_rate`` is not a positive,
+            finite number.
+    """
 
     timeout: float = DEFAULT_TIMEOUT
     max_poll_rate: float | None = None
     tac_version: str = DEFAULT_VERSION
+
+    def __post_init__(self) -> None:
+        _positive("timeout", self.timeout)
+        if self.max_poll_rate is not None:
+            _positive("max_poll_rate", self.max_poll_rate)
+
+
+def _positive(name: str, value: float) -> None:
+    if not (math.isfinite(value) and value > 0):
+        raise ValueError(f"{name} must be a positive number, got {value:g}")
 
 
 # -- running one case --------------------------------------------------------
@@ -387,6 +413,8 @@ def check_client(
 
     from .strategies import check_cases
 
+    if examples < 1:
+        raise ValueError(f"examples must be at least 1, got {examples}")
     options = options or Options()
     seed = random.randrange(2**32) if seed is None else seed
     runs: list[Result] = []
@@ -510,9 +538,28 @@ def write_replay(result: Result, directory: str | None = None) -> str:
 
 
 def read_replay(path: str) -> CheckCase:
-    """The case of a replay file written by :func:`write_replay`."""
-    data = json.loads(Path(path).read_text("utf-8"))
-    return CheckCase.from_dict(data["case"])
+    """The case of a replay file written by :func:`write_replay`.
+
+    Raises:
+        ReplayError: the file cannot be read, is not JSON, or holds no valid
+            case; the message names the file and the problem.
+    """
+    try:
+        data = json.loads(Path(path).read_text("utf-8"))
+    except OSError as exc:
+        raise ReplayError(f"{path}: cannot read it: {exc.strerror or exc}") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ReplayError(f"{path}: not a JSON replay file: {exc}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("case"), dict):
+        raise ReplayError(f'{path} holds no "case" object: not a replay file')
+    try:
+        case = CheckCase.from_dict(data["case"])
+        case.scenario()
+    except (KeyError, TypeError, ValueError, IndexError) as exc:
+        problem = f"missing field {exc}" if isinstance(exc, KeyError) else str(exc)
+        problem = "; ".join(problem.splitlines())
+        raise ReplayError(f"{path}: the case is not valid: {problem}") from None
+    return case
 
 
 def write_junit(report: Report, path: str) -> None:
@@ -603,22 +650,16 @@ def add_check_client(commands: argparse._SubParsersAction) -> None:
 
 def run_check_client(args: argparse.Namespace) -> int:
     """The ``check-client`` sub-command; returns the exit status."""
-    command = list(args.client)
-    if command and command[0] == "--":
-        command = command[1:]
-    if not command:
-        print(
-            "mock-tac check-client: give the client command after --", file=sys.stderr
-        )
-        return 2
-    options = Options(
-        timeout=args.timeout,
-        max_poll_rate=args.max_poll_rate,
-        tac_version=args.tac_version,
-    )
+    try:
+        command = _client_command(args.client)
+        options = _options(args)
+        _check_writable(args.junit_xml, "--junit-xml")
+        case = _replay_case(args.replay) if args.replay else None
+    except UsageError as exc:
+        print(f"mock-tac check-client: {exc}", file=sys.stderr)
+        return EXIT_USAGE
 
-    if args.replay:
-        case = read_replay(args.replay)
+    if case is not None:
         result = run_case(case, command, options)
         report = Report(
             seed=args.seed or 0,
@@ -641,16 +682,70 @@ def run_check_client(args: argparse.Namespace) -> int:
         print()
 
     if args.junit_xml:
-        write_junit(report, args.junit_xml)
+        try:
+            write_junit(report, args.junit_xml)
+        except OSError as exc:
+            print(
+                f"mock-tac check-client: cannot write --junit-xml {args.junit_xml}: "
+                f"{exc.strerror or exc}",
+                file=sys.stderr,
+            )
+            return EXIT_USAGE
     if report.passed:
         print(
             f"check-client: {len(report.runs)} scenario(s) passed (seed {report.seed})"
         )
-        return 0
+        return EXIT_PASSED
     failure = report.failure
     assert failure is not None
     replay_file = write_replay(failure)
     print(describe_failure(failure, replay_file, command))
     if not args.replay:
         print(f"  seed: {report.seed} (--seed {report.seed} repeats this run)")
-    return 1
+    return EXIT_FAULT
+
+
+def _client_command(client: Sequence[str]) -> list[str]:
+    command = list(client)
+    if command and command[0] == "--":
+        command = command[1:]
+    if not command:
+        raise UsageError("give the client command after --")
+    return command
+
+
+def _options(args: argparse.Namespace) -> Options:
+    if args.examples < 1:
+        raise UsageError(f"--examples must be at least 1, got {args.examples}")
+    for flag, value in (
+        ("--timeout", args.timeout),
+        ("--max-poll-rate", args.max_poll_rate),
+    ):
+        if value is not None and not (math.isfinite(value) and value > 0):
+            raise UsageError(f"{flag} must be a positive number, got {value:g}")
+    return Options(
+        timeout=args.timeout,
+        max_poll_rate=args.max_poll_rate,
+        tac_version=args.tac_version,
+    )
+
+
+def _check_writable(path: str | None, flag: str) -> None:
+    """Refuse, before any run, an output file that cannot be written."""
+    if path is None:
+        return
+    target = Path(path)
+    directory = target.parent
+    if target.is_dir():
+        raise UsageError(f"{flag} {path} is a directory, not a file")
+    if not directory.is_dir():
+        raise UsageError(f"{flag} {path}: no such directory {str(directory)!r}")
+    if not os.access(directory, os.W_OK):
+        raise UsageError(f"{flag} {path}: directory {str(directory)!r} is not writable")
+
+
+def _replay_case(path: str) -> CheckCase:
+    try:
+        return read_replay(path)
+    except ReplayError as exc:
+        raise UsageError(f"--replay {exc}") from None
