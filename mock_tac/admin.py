@@ -35,7 +35,12 @@ from .faults import (
     describe_tasks,
     make_faults,
 )
-from .protocol import without_lone_surrogates
+from .protocol import (
+    MAX_JSON_DEPTH,
+    ProtocolError,
+    check_nesting,
+    without_lone_surrogates,
+)
 from .scenario import Scenario, ScenarioError, parse_scenario
 
 if TYPE_CHECKING:
@@ -158,7 +163,12 @@ def _body(required: bool = True) -> Any:
             raise AdminError(400, "expected a JSON body")
         return None
     try:
+        check_nesting(raw.decode("utf-8", "replace"))
         value = json.loads(raw)
+    except ProtocolError:
+        raise AdminError(
+            400, f"the body is nested too deeply (more than {MAX_JSON_DEPTH} levels)"
+        ) from None
     except ValueError as exc:
         raise AdminError(400, f"the body is not JSON: {exc}") from None
     return without_lone_surrogates(value)

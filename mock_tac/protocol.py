@@ -24,6 +24,14 @@ _BASE64_CHARS = re.compile(rb"^[A-Za-z0-9+/\-_]*={0,2}$")
 _PERCENT_ESCAPE = re.compile(rb"%[0-9A-Fa-f]{2}")
 _FORM_NAME = re.compile(rb"[A-Za-z_][\w.\-]*")
 _SURROGATE = re.compile("[\ud800-\udfff]")
+#: What JSON and JSON5 text nests in: brackets outside strings and comments.
+_NESTING_TOKEN = re.compile(
+    r"""(?:"(?:[^"\\]+|\\.)*"?|'(?:[^'\\]+|\\.)*'?|//[^\n]*|/\*.*?(?:\*/|$))"""
+    r"|(?P<open>[\[{])|(?P<close>[\]}])",
+    re.DOTALL,
+)
+#: How deep a request's JSON may nest; real requests nest two or three levels.
+MAX_JSON_DEPTH = 32
 _JSON_TYPES = {
     list: "array",
     str: "string",
@@ -147,6 +155,7 @@ def parse_json_object(data: bytes) -> tuple[dict[str, Any], str]:
     except UnicodeDecodeError:
         raise ProtocolError("Invalid request: the decoded text is not UTF-8") from None
 
+    check_nesting(text)
     if "\r\n" in text:
         style = "crlf"
     elif "\n" in text:
@@ -162,12 +171,41 @@ def parse_json_object(data: bytes) -> tuple[dict[str, Any], str]:
             raise ProtocolError(
                 f"Invalid request: the decoded text is not JSON ({exc})"
             ) from None
+        except RecursionError:  # a nesting the scan above did not see
+            raise ProtocolError(_too_deep()) from None
         style = "lenient"
+    except RecursionError:
+        raise ProtocolError(_too_deep()) from None
 
     if not isinstance(value, dict):
         kind = _JSON_TYPES.get(type(value), "null")
         raise ProtocolError(f"Invalid request: expected a JSON object, got {kind}")
     return without_lone_surrogates(value), style
+
+
+def check_nesting(text: str, limit: int = MAX_JSON_DEPTH) -> None:
+    """Refuse JSON (or JSON5) text whose arrays and objects nest over ``limit``.
+
+    Checked before parsing, so no parser, copy or serialiser ever recurses
+    deeper than that. Brackets inside strings and comments do not count.
+
+    Raises:
+        ProtocolError: the text nests too deeply.
+    """
+    if text.count("[") + text.count("{") <= limit:
+        return
+    depth = 0
+    for match in _NESTING_TOKEN.finditer(text):
+        if match.group("open"):
+            depth += 1
+            if depth > limit:
+                raise ProtocolError(_too_deep(limit))
+        elif match.group("close"):
+            depth = max(0, depth - 1)
+
+
+def _too_deep(limit: int = MAX_JSON_DEPTH) -> str:
+    return f"Invalid request: the JSON is nested too deeply (more than {limit} levels)"
 
 
 def without_lone_surrogates(value: Any) -> Any:

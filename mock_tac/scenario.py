@@ -256,6 +256,8 @@ def load_scenario(path: str | Path | None = None) -> Scenario:
         raise ScenarioError(source, [("", f"cannot read the file: {exc}")]) from None
     try:
         data = yaml.safe_load(text)
+    except RecursionError:
+        raise ScenarioError(source, [("", "nested too deeply")]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Iterator
 from importlib import resources
@@ -397,3 +398,24 @@ class TestUntrustedInput:
         assert added.json["faults"][0]["message"] == "\ufffd"
         assert servlet(client, actionName="listTasks")["error"] == "\ufffd"
         assert client.get("/_admin/ns/default/faults").status_code == 200
+
+    def test_deeply_nested_request(self, client: FlaskClient):
+        for text in [
+            '{"actionName": "help", "x": ' + "[" * 600 + "]" * 600 + "}",
+            "{'actionName': 'help', 'x': " + "[" * 120 + "]" * 120 + "}",
+        ]:
+            query = base64.b64encode(text.encode()).decode()
+            response = client.get(f"/org.talend.administrator/metaServlet?{query}")
+            assert response.status_code == 200
+            assert response.json["returnCode"] == 2
+            assert "nested too deeply" in response.json["error"]
+        assert client.get("/_admin/ns/default/journal").json["count"] == 2
+
+    def test_deeply_nested_admin_body(self, client: FlaskClient):
+        body = '{"fault": "unknown_error", "x": ' + "[" * 2000 + "]" * 2000 + "}"
+        response = client.post(
+            "/_admin/ns/default/faults", data=body, content_type="application/json"
+        )
+        assert response.status_code == 400
+        assert "nested too deeply" in response.json["error"]
+        assert client.get("/_admin/ns/default/faults").json == {"faults": []}

@@ -190,3 +190,32 @@ class TestLoneSurrogates:
 
     def test_a_reply_never_fails_to_encode(self) -> None:
         assert encode_reply({"error": "id=\ud800"}) == b'{"error":"id=?"}'
+
+
+class TestNesting:
+    """JSON nested beyond MAX_JSON_DEPTH is refused before any parser recurses."""
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            '{"a": ' + "[" * 31 + "]" * 31 + "}",
+            "{a: " + "{b: " * 31 + "1" + "}" * 31 + "}",
+            '{"a": "' + "[" * 500 + '"}',  # brackets in a string do not count
+        ],
+    )
+    def test_up_to_the_limit_is_read(self, text: str) -> None:
+        assert "a" in decode_request(b64(text), "GET").params
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            '{"a": ' + "[" * 32 + "]" * 32 + "}",
+            '{"a": ' + "[" * 5000 + "]" * 5000 + "}",
+            "{'a': " + "[" * 150 + "]" * 150 + "}",
+            "{a: 1, // it's\n b: " + "[" * 150 + "]" * 150 + "}",
+            "{a: 1, /* ' */ b: " + "{c: " * 150 + "1" + "}" * 150 + "}",
+        ],
+    )
+    def test_deeper_is_refused(self, text: str) -> None:
+        with pytest.raises(ProtocolError, match="nested too deeply \\(more than 32"):
+            decode_request(b64(text), "GET")

@@ -148,3 +148,10 @@ def test_unreadable_and_unparsable_files(tmp_path: Path) -> None:
 def test_user_repr_hides_the_password() -> None:
     scenario = parse_scenario({"users": [{"login": "u", "password": "s3cret"}]})
     assert "s3cret" not in repr(scenario)
+
+
+def test_deeply_nested_file_is_a_scenario_error(tmp_path: Path) -> None:
+    path = tmp_path / "deep.yaml"
+    path.write_text("description: " + "[" * 5000 + "]" * 5000)
+    with pytest.raises(ScenarioError, match="nested too deeply"):
+        load_scenario(path)
