@@ -12,7 +12,12 @@ import pytest
 
 from mock_tac.cli import main
 from mock_tac.contract.cases import RUN, WRONG_PASSWORD, CheckCase
-from mock_tac.contract.checker import Options, check_client, run_case
+from mock_tac.contract.checker import (
+    Options,
+    check_client,
+    fill_placeholders,
+    run_case,
+)
 
 CLIENTS = Path(__file__).parent / "clients"
 PLACEHOLDERS = ["{url}", "{task_id}", "{user}", "{password}"]
@@ -265,3 +270,33 @@ class TestUsageErrors:
             Options(timeout=0)
         with pytest.raises(ValueError, match="max_poll_rate must be a positive"):
             Options(max_poll_rate=float("inf"))
+
+
+class TestPlaceholders:
+    def test_an_unknown_placeholder_is_a_usage_error(
+        self, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        status = main(["check-client", "--", "client", "{url}", "{foo}"])
+
+        err = capsys.readouterr().err
+        assert status == 2
+        assert len(err.strip().splitlines()) == 1
+        assert "unknown placeholder {foo}" in err
+        assert "{url}, {task_id}, {task_name}, {user}, {password}" in err
+        assert "write {{foo}} for a literal {foo}" in err
+
+    def test_doubled_braces_are_literal_and_other_braces_are_kept(self) -> None:
+        command = ["{{url}}", "{url}/{{foo}}", '{"a": {"b": 1}}', "{{", "}}", "{ x; }"]
+
+        filled = fill_placeholders(command, {"url": "U"})
+
+        assert filled == ["{url}", "U/{foo}", '{"a": {"b": 1}}', "{{", "}}", "{ x; }"]
+
+    def test_the_client_receives_literal_braces(self) -> None:
+        case = CheckCase(RUN, 1, "a", "admin@company.com", "admin")
+        script = 'test "$1" = "$(printf "%stask_id}" "{")" && shift && exec "$@"'
+        command = ["sh", "-c", script, "sh", "{{task_id}}"]
+
+        result = run_case(case, [*command, *python_client()], Options())
+
+        assert result.passed, result.findings

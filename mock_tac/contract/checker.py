@@ -26,6 +26,7 @@ import json
 import math
 import os
 import random
+import re
 import shlex
 import subprocess
 import sys
@@ -49,6 +50,8 @@ DEFAULT_TIMEOUT = 30.0
 #: Shrinking runs the client again and again; stop after this many runs.
 SHRINK_BUDGET = 100
 PLACEHOLDERS = ("{url}", "{task_id}", "{task_name}", "{user}", "{password}")
+#: ``{{word}}`` (the literal text ``{word}``) or ``{word}`` (a placeholder).
+_BRACES = re.compile(r"\{\{(\w+)\}\}|\{(\w+)\}")
 #: Exit statuses: every scenario passed; a fault was found; bad usage.
 EXIT_PASSED, EXIT_FAULT, EXIT_USAGE = 0, 1, 2
 
@@ -176,13 +179,33 @@ def run_case(
 
 
 def fill_placeholders(command: Sequence[str], values: dict[str, str]) -> list[str]:
-    """The command with every ``{name}`` placeholder replaced (other braces kept)."""
-    filled = []
-    for arg in command:
-        for name, value in values.items():
-            arg = arg.replace("{" + name + "}", value)
-        filled.append(arg)
-    return filled
+    """The command with every ``{name}`` placeholder replaced.
+
+    ``{{name}}`` stands for the literal text ``{name}``; other braces (as in
+    ``'{"a": {"b": 1}}'``) are kept as they are.
+
+    Raises:
+        ValueError: a ``{word}`` names no placeholder in ``values``.
+    """
+
+    def fill(match: re.Match[str]) -> str:
+        literal, name = match.groups()
+        if literal is not None:
+            return "{" + literal + "}"
+        if name not in values:
+            known = ", ".join("{" + n + "}" for n in values)
+            raise ValueError(
+                f"unknown placeholder {match.group()} in the client command; "
+                f"known: {known} (write {{{{{name}}}}} for a literal {{{name}}})"
+            )
+        return values[name]
+
+    return [_BRACES.sub(fill, arg) for arg in command]
+
+
+def check_placeholders(command: Sequence[str]) -> None:
+    """Raise ValueError if the command uses a placeholder check-client lacks."""
+    fill_placeholders(command, {p.strip("{}"): "" for p in PLACEHOLDERS})
 
 
 def _run(argv: list[str], timeout: float) -> tuple[int | None, str, str]:
@@ -415,6 +438,7 @@ def check_client(
 
     if examples < 1:
         raise ValueError(f"examples must be at least 1, got {examples}")
+    check_placeholders(command)
     options = options or Options()
     seed = random.randrange(2**32) if seed is None else seed
     runs: list[Result] = []
@@ -605,7 +629,8 @@ def add_check_client(commands: argparse._SubParsersAction) -> None:
             "mock on a free loopback port, and judge its requests, its polling "
             "and its exit status. The command may use the placeholders "
             + ", ".join(PLACEHOLDERS)
-            + ". Exits 0 only when every scenario passes."
+            + " ({{word}} passes a literal {word}). Exits 0 only when every "
+            "scenario passes, 1 when a fault was found, 2 on a usage error."
         ),
     )
     parser.add_argument(
@@ -711,6 +736,10 @@ def _client_command(client: Sequence[str]) -> list[str]:
         command = command[1:]
     if not command:
         raise UsageError("give the client command after --")
+    try:
+        check_placeholders(command)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
     return command
 
 
