@@ -150,10 +150,22 @@ class TestCommandLine:
         )
 
         assert status == 0
-        assert "scenario(s) passed (seed 2)" in capsys.readouterr().out
+        assert "5 scenario(s) passed (seed 2)" in capsys.readouterr().out
         suite = ElementTree.parse(junit).getroot()
         assert suite.get("failures") == "0"
-        assert int(suite.get("tests")) == len(suite.findall("testcase")) >= 3
+        assert int(suite.get("tests")) == len(suite.findall("testcase")) == 5
+
+    def test_examples_n_runs_exactly_n_distinct_scenarios(
+        self, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """Hypothesis may draw a case twice; the client still runs N distinct ones."""
+        argv = ["check-client", "--examples", "10", "--seed", "1", "--"]
+
+        assert main([*argv, *python_client()]) == 0
+
+        out = capsys.readouterr().out
+        assert out.splitlines()[0] == "." * 10
+        assert "10 scenario(s) passed (seed 1)" in out
 
     def test_a_failure_prints_the_case_the_requests_and_a_replay_command(
         self, tmp_path: Path, capsys: pytest.CaptureFixture[str]

@@ -49,6 +49,8 @@ DEFAULT_EXAMPLES = 25
 DEFAULT_TIMEOUT = 30.0
 #: Shrinking runs the client again and again; stop after this many runs.
 SHRINK_BUDGET = 100
+#: Cases drawn per scenario asked for, so that duplicates do not cut a check short.
+DRAWS_PER_EXAMPLE = 5
 PLACEHOLDERS = ("{url}", "{task_id}", "{task_name}", "{user}", "{password}")
 #: ``{{word}}`` (the literal text ``{word}``) or ``{word}`` (a placeholder).
 _BRACES = re.compile(r"\{\{(\w+)\}\}|\{(\w+)\}")
@@ -424,7 +426,7 @@ def check_client(
     on_result: Callable[[Result], None] | None = None,
     shrink_budget: int = SHRINK_BUDGET,
 ) -> Report:
-    """Run the client against ``examples`` generated cases; shrink a failure.
+    """Run the client against ``examples`` distinct generated cases; shrink a failure.
 
     Returns a :class:`Report`; ``report.failure`` is the smallest failing
     case found (None when every case passed). ``on_result`` sees each run
@@ -455,6 +457,8 @@ def check_client(
                 if shrink_runs >= shrink_budget:
                     return  # out of budget: keep the smallest failure so far
                 shrink_runs += 1
+            elif len(runs) >= examples:
+                return  # enough distinct cases run; let Hypothesis finish
             result = run_case(case, command, options, stopping)
             cache[case.key()] = result
             if not shrinking:
@@ -464,8 +468,10 @@ def check_client(
         if not result.passed:
             raise _CaseFailed(result)
 
+    # Hypothesis counts a case drawn twice as two examples, but the client
+    # runs once per distinct case: draw more, stop running at ``examples``.
     prop = settings(
-        max_examples=examples,
+        max_examples=examples * DRAWS_PER_EXAMPLE,
         database=None,
         deadline=None,
         derandomize=False,
