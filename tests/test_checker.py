@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import sys
+import tempfile
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -171,6 +172,8 @@ class TestCommandLine:
         self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
     ) -> None:
         junit = tmp_path / "check.xml"
+        replays = tmp_path / "replays"
+        replays.mkdir()
         argv = ["--", *python_client("--bug", "ignores-return-code")]
 
         status = main(
@@ -182,6 +185,8 @@ class TestCommandLine:
                 "1",
                 "--junit-xml",
                 str(junit),
+                "--replay-dir",
+                str(replays),
                 *argv,
             ]
         )
@@ -192,6 +197,7 @@ class TestCommandLine:
         assert '"authPass": "***"' in out
         assert "returnCode 3" in out
         replay_file = out.split("--replay ", 1)[1].split(" ", 1)[0]
+        assert list(replays.iterdir()) == [Path(replay_file)]
         assert json.loads(Path(replay_file).read_text())["case"]["situation"] == (
             WRONG_PASSWORD
         )
@@ -199,9 +205,30 @@ class TestCommandLine:
         assert failures and "refused with returnCode 3" in failures[-1].get("message")
 
         replayed = main(["check-client", "--replay", replay_file, *argv])
+        out = capsys.readouterr().out
         assert replayed == 1
-        assert "FAIL  wrong password" in capsys.readouterr().out
-        Path(replay_file).unlink()
+        assert "FAIL  wrong password" in out
+        assert f"--replay {replay_file} " in out
+        assert list(replays.iterdir()) == [Path(replay_file)]
+
+    def test_replay_files_go_to_the_temporary_directory_one_per_failing_case(
+        self,
+        tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str],
+    ) -> None:
+        """A passing check writes none; the same failure found twice, one file."""
+        monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+        check = ["check-client", "--examples", "2", "--seed", "3", "--"]
+
+        assert main([*check, *python_client()]) == 0
+        assert list(tmp_path.iterdir()) == []
+
+        assert main([*check, "sh", "-c", "exit 1"]) == 1
+        assert main([*check, "sh", "-c", "exit 1"]) == 1
+        written = list(tmp_path.iterdir())
+        assert [p.name[:14] for p in written] == ["mock-tac-case-"]
+        assert f"--replay {written[0]} " in capsys.readouterr().out
 
     def test_no_client_command_is_a_usage_error(
         self, capsys: pytest.CaptureFixture[str]
@@ -230,6 +257,10 @@ class TestUsageErrors:
             (
                 ["--junit-xml", "/nonexistent/dir/x.xml"],
                 "--junit-xml /nonexistent/dir/x.xml: no such directory",
+            ),
+            (
+                ["--replay-dir", "/nonexistent/dir"],
+                "--replay-dir /nonexistent/dir: no such directory",
             ),
         ],
     )

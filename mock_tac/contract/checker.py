@@ -22,6 +22,7 @@ was expected, and a command that replays it.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import math
 import os
@@ -549,22 +550,21 @@ def _status_text(status: int | None) -> str:
 
 
 def write_replay(result: Result, directory: str | None = None) -> str:
-    """Write the failing case to a JSON file; returns its path."""
-    handle, path = tempfile.mkstemp(
-        prefix="mock-tac-case-", suffix=".json", dir=directory
-    )
-    with os.fdopen(handle, "w", encoding="utf-8") as out:
-        json.dump(
-            {
-                "case": result.case.as_dict(),
-                "scenario": result.case.scenario_data(),
-                "findings": [str(f) for f in result.findings],
-            },
-            out,
-            indent=2,
-            ensure_ascii=False,
-        )
-    return path
+    """Write the failing case to a JSON file in ``directory``; returns its path.
+
+    The directory defaults to the system's temporary one. The file is named
+    after the case, so the same failure found again rewrites its own file
+    rather than adding one.
+    """
+    digest = hashlib.sha256(result.case.key().encode("utf-8")).hexdigest()[:12]
+    path = Path(directory or tempfile.gettempdir()) / f"mock-tac-case-{digest}.json"
+    data = {
+        "case": result.case.as_dict(),
+        "scenario": result.case.scenario_data(),
+        "findings": [str(f) for f in result.findings],
+    }
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", "utf-8")
+    return str(path)
 
 
 def read_replay(path: str) -> CheckCase:
@@ -665,6 +665,12 @@ def add_check_client(commands: argparse._SubParsersAction) -> None:
         "--replay", metavar="FILE", help="run only the case of a replay file"
     )
     parser.add_argument(
+        "--replay-dir",
+        metavar="DIR",
+        help="where to write the replay file of a failure (the system's "
+        "temporary directory)",
+    )
+    parser.add_argument(
         "--tac-version",
         choices=sorted(DIALECTS),
         default=DEFAULT_VERSION,
@@ -685,6 +691,7 @@ def run_check_client(args: argparse.Namespace) -> int:
         command = _client_command(args.client)
         options = _options(args)
         _check_writable(args.junit_xml, "--junit-xml")
+        _check_directory(args.replay_dir, "--replay-dir")
         case = _replay_case(args.replay) if args.replay else None
     except UsageError as exc:
         print(f"mock-tac check-client: {exc}", file=sys.stderr)
@@ -729,7 +736,8 @@ def run_check_client(args: argparse.Namespace) -> int:
         return EXIT_PASSED
     failure = report.failure
     assert failure is not None
-    replay_file = write_replay(failure)
+    # A replayed case already has its file; a new failure gets one.
+    replay_file = args.replay or _written_replay(failure, args.replay_dir)
     print(describe_failure(failure, replay_file, command))
     if not args.replay:
         print(f"  seed: {report.seed} (--seed {report.seed} repeats this run)")
@@ -777,6 +785,27 @@ def _check_writable(path: str | None, flag: str) -> None:
         raise UsageError(f"{flag} {path}: no such directory {str(directory)!r}")
     if not os.access(directory, os.W_OK):
         raise UsageError(f"{flag} {path}: directory {str(directory)!r} is not writable")
+
+
+def _check_directory(path: str | None, flag: str) -> None:
+    if path is None:
+        return
+    if not Path(path).is_dir():
+        raise UsageError(f"{flag} {path}: no such directory")
+    if not os.access(path, os.W_OK):
+        raise UsageError(f"{flag} {path}: the directory is not writable")
+
+
+def _written_replay(failure: Result, directory: str | None) -> str | None:
+    try:
+        return write_replay(failure, directory)
+    except OSError as exc:
+        print(
+            f"mock-tac check-client: cannot write the replay file: "
+            f"{exc.strerror or exc}",
+            file=sys.stderr,
+        )
+        return None
 
 
 def _replay_case(path: str) -> CheckCase:
