@@ -9,8 +9,6 @@ knows about HTTP.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import logging
 import re
 import secrets
@@ -25,7 +23,7 @@ from .clock import Clock, WallClock
 from .codes import ApiError
 from .dialect import Dialect, get_dialect
 from .execution import Execution
-from .journal import Entry, Journal
+from .journal import Entry, Journal, preview_raw
 from .protocol import (
     ProtocolError,
     as_json_text,
@@ -44,9 +42,6 @@ _AFTER_REPLY: ContextVar[list[Callable[[], None]] | None] = ContextVar(
     "mock_tac_after_reply", default=None
 )
 _NUMERIC = re.compile(r"[+-]?[0-9]+")
-_PASSWORD_IN_TEXT = re.compile(
-    r"""(authPass['"]?\s*[:=]\s*)(?:"[^"]*"?|'[^']*'?|[^,}\s]*)""", re.IGNORECASE
-)
 
 
 @dataclass(frozen=True)
@@ -99,8 +94,9 @@ class Engine:
             decoded = decode_request(raw, method)
         except ProtocolError as exc:
             reply = {"error": str(exc), "returnCode": codes.INVALID_REQUEST}
+            preview = preview_raw(raw)
             return self._finish(
-                start, None, None, None, reply, raw=_preview(raw), transport=transport
+                start, None, None, None, reply, raw=preview, transport=transport
             )
         return self._answer(
             decoded.params, start, decoded.encoding.as_dict(), transport
@@ -345,26 +341,6 @@ def _json_type(value: Any) -> str:
         list: "array",
         dict: "object",
     }.get(type(value), "null")
-
-
-def _preview(raw: bytes, limit: int = 200) -> str:
-    """The start of an undecodable request, for the journal, never a password.
-
-    Base64 whose text names ``authPass`` is kept decoded with the value masked,
-    since the encoded form would carry the password in clear to any reader.
-    """
-    try:
-        text = base64.b64decode(re.sub(rb"[^A-Za-z0-9+/]", b"", raw) + b"===")
-        decoded = text.decode("utf-8", "replace")
-    except (binascii.Error, ValueError):
-        decoded = ""
-    if "authpass" in decoded.lower():
-        masked = _PASSWORD_IN_TEXT.sub(r"\1***", decoded)
-        return "decoded: " + masked[:limit]
-    text = raw[:limit].decode("utf-8", "replace")
-    if "authpass" in text.lower():
-        text = _PASSWORD_IN_TEXT.sub(r"\1***", text)
-    return text + ("..." if len(raw) > limit else "")
 
 
 # Imported last: command modules use the helpers above.

@@ -2,29 +2,152 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import copy
+import re
 import threading
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from time import time as _wall_time
 from typing import Any
+from urllib.parse import unquote
 
 MASK = "***"
-_SECRET_KEYS = frozenset({"authPass", "password", "pass", "passwd"})
+#: A key naming any of these (in any case) holds a secret: authPass,
+#: password, passwd, pwd, clientSecret, accessToken...
+SECRET_MARKERS = ("pass", "pwd", "secret", "token", "credential")
 STATUS_ACTION = "getTaskExecutionStatus"
+
+_TEXT_TOKEN = re.compile(
+    r"""(?P<string>"(?:[^"\\]+|\\.)*"?|'(?:[^'\\]+|\\.)*'?)"""
+    r"|(?P<space>\s+)|(?P<sep>[:=])|(?P<end>[,&])|(?P<open>[{\[])|(?P<close>[}\]])"
+    r"""|(?P<bare>[^\s"'{}\[\],:=&]+)""",
+    re.DOTALL,
+)
+_ESCAPE = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|x([0-9A-Fa-f]{2})|(.))", re.DOTALL)
+_BASE64_TEXT = re.compile(r"[A-Za-z0-9+/\-_]+={0,2}")
+_BASE64_RUN = re.compile(r"[A-Za-z0-9+/\-_]{16,}={0,2}")
+_FORM_NAME = re.compile(r"[A-Za-z_][\w.\-]*=")
+
+
+def is_secret_key(name: Any) -> bool:
+    """Whether a parameter named ``name`` holds a password or other secret."""
+    if not isinstance(name, str):
+        return False
+    lowered = name.lower()
+    return any(marker in lowered for marker in SECRET_MARKERS)
 
 
 def mask_secrets(params: Any) -> Any:
-    """A copy of ``params`` with every password-like value replaced by ``***``."""
+    """A copy of ``params`` with every secret-named value replaced by ``***``."""
     if isinstance(params, dict):
         return {
-            k: (MASK if k in _SECRET_KEYS and v is not None else mask_secrets(v))
+            k: (MASK if is_secret_key(k) and v is not None else mask_secrets(v))
             for k, v in params.items()
         }
     if isinstance(params, list):
         return [mask_secrets(v) for v in params]
     return params
+
+
+def preview_raw(raw: bytes, limit: int = 200) -> str:
+    """The start of a request that could not be decoded, safe to keep and show.
+
+    Percent escapes are undone and Base64 is shown decoded (``decoded: ...``);
+    Base64 that does not decode to text is never kept, since it may still
+    carry a password. In what remains, the value after every secret-named
+    key (escaped keys, escaped quotes and unquoted values included) and
+    anything after free text naming a secret is masked by :func:`mask_text`.
+    """
+    text = raw.decode("utf-8", "replace")
+    for _ in range(3):  # a client may percent-encode twice
+        if "%" not in text:
+            break
+        text = unquote(text, errors="replace")
+    decoded = _decode_base64_text(text)
+    if decoded is not None:
+        return "decoded: " + _clip(mask_text(decoded), limit)
+    hidden = _BASE64_RUN.sub(lambda m: f"<{len(m.group())} Base64 characters>", text)
+    return _clip(mask_text(hidden), limit)
+
+
+def mask_text(text: str) -> str:
+    """``text`` (JSON, JSON5 or ``name=value`` pairs, even broken) with secrets masked.
+
+    A key naming a secret keeps its name; what follows it up to the next
+    ``,``, ``&`` or closing bracket of its level becomes ``***``. A string or
+    word naming a secret anywhere else is masked with what follows it the
+    same way.
+    """
+    tokens = [(m.lastgroup, m.group()) for m in _TEXT_TOKEN.finditer(text)]
+    out: list[str] = []
+    i = 0
+    while i < len(tokens):
+        kind, value = tokens[i]
+        i += 1
+        if kind not in ("string", "bare") or not is_secret_key(_unescape(value)):
+            out.append(value)
+            continue
+        after = i
+        while after < len(tokens) and tokens[after][0] == "space":
+            after += 1
+        if after < len(tokens) and tokens[after][0] == "sep":  # a key: keep it
+            out.extend(v for _, v in tokens[i - 1 : after + 1])
+            i = after + 1
+        out.append(MASK)
+        depth = 0
+        while i < len(tokens):
+            kind = tokens[i][0]
+            if kind == "open":
+                depth += 1
+            elif kind == "close":
+                if depth == 0:
+                    break
+                depth -= 1
+            elif kind == "end" and depth == 0:
+                break
+            i += 1
+    return "".join(out)
+
+
+def _unescape(token: str) -> str:
+    if token[:1] in ("'", '"'):
+        token = token[1:-1] if len(token) > 1 and token[-1] == token[0] else token[1:]
+
+    def replace(match: re.Match[str]) -> str:
+        code = match.group(1) or match.group(2)
+        return chr(int(code, 16)) if code else match.group(3)
+
+    return _ESCAPE.sub(replace, token)
+
+
+def _decode_base64_text(text: str) -> str | None:
+    """The text ``text`` encodes in Base64 (either alphabet), if it is that."""
+    compact = re.sub(r"\s+", "", text)
+    candidates = [compact]
+    form = _FORM_NAME.match(compact)
+    if form:
+        candidates.append(compact[form.end() :])
+    for candidate in candidates:
+        if not candidate or not _BASE64_TEXT.fullmatch(candidate):
+            continue
+        body = candidate.rstrip("=").replace("-", "+").replace("_", "/")
+        body = body[: len(body) - (len(body) % 4 == 1)]
+        try:
+            data = base64.b64decode(body + "=" * (-len(body) % 4), validate=True)
+        except (binascii.Error, ValueError):
+            continue
+        decoded = data.decode("utf-8", "replace")
+        readable = sum(c.isprintable() or c.isspace() for c in decoded)
+        if decoded and readable >= 0.9 * len(decoded):
+            return decoded
+    return None
+
+
+def _clip(text: str, limit: int) -> str:
+    return text[:limit] + ("..." if len(text) > limit else "")
 
 
 @dataclass(frozen=True)
