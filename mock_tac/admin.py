@@ -81,6 +81,20 @@ def openapi_document() -> dict[str, Any]:
     return json.loads(text.read_text(encoding="utf-8"))
 
 
+def check_token(token: str | None) -> str | None:
+    """An admin token as given, or ValueError when it is empty or blank.
+
+    An empty token would turn the admin API on for anyone, so it is refused
+    rather than read as "no token".
+    """
+    if token is not None and not token.strip():
+        raise ValueError(
+            "the admin token must not be empty: give --admin-token a value, "
+            "or leave the option out"
+        )
+    return token
+
+
 def blueprint(
     mock: MockTac, *, enabled: bool = True, token: str | None = None
 ) -> Blueprint:
@@ -89,7 +103,11 @@ def blueprint(
     ``enabled=False`` answers every admin URL with 404 and a JSON error
     saying how to turn the API on; with a ``token``, requests without it in
     the ``X-Mock-Tac-Admin-Token`` header get 401.
+
+    Raises:
+        ValueError: ``token`` is empty or blank.
     """
+    check_token(token)
     bp = Blueprint("mock_tac_admin", __name__, url_prefix=PREFIX)
     routes = Map([Rule(path, endpoint=name, methods=m) for path, m, name in _ROUTES])
 
@@ -105,8 +123,8 @@ def blueprint(
                     "address and no --admin-token was given",
                 )
             if token is not None:
-                sent = request.headers.get(TOKEN_HEADER, "")
-                if not hmac.compare_digest(sent.encode(), token.encode()):
+                sent = request.headers.get(TOKEN_HEADER) or ""
+                if not sent or not hmac.compare_digest(sent.encode(), token.encode()):
                     raise AdminError(401, f"missing or wrong {TOKEN_HEADER} header")
             try:
                 name, args = routes.bind("mock").match("/" + rest, request.method)

@@ -9,6 +9,7 @@ from typing import Any
 from waitress import wasyncore
 from waitress.server import create_server
 
+from .admin import check_token
 from .http import create_app
 from .mock import MockTac
 
@@ -25,6 +26,10 @@ class LiveServer:
 
     The admin API (``/_admin``) is on when the server listens on a loopback
     address or ``admin_token`` is given; the token is then required.
+
+    Raises:
+        ValueError: ``admin_token`` is empty or blank (it would let anyone in).
+        OSError: the address cannot be listened on.
     """
 
     def __init__(
@@ -36,6 +41,7 @@ class LiveServer:
         threads: int = DEFAULT_THREADS,
         admin_token: str | None = None,
     ) -> None:
+        check_token(admin_token)
         self.mock = mock or MockTac()
         self.admin_enabled = admin_token is not None or is_loopback(host)
         app = create_app(

@@ -259,6 +259,19 @@ class TestAccess:
         right = client.get("/_admin/health", headers={TOKEN_HEADER: "s3cret"})
         assert right.status_code == 200
 
+    @pytest.mark.parametrize("token", ["", " "])
+    def test_empty_token_is_refused(self, mock: MockTac, token: str):
+        """An empty token would open the admin API to anyone."""
+        with pytest.raises(ValueError, match="admin token must not be empty"):
+            create_app(mock, admin_token=token)
+        with pytest.raises(ValueError, match="admin token must not be empty"):
+            LiveServer(mock, host="0.0.0.0", admin_token=token)
+
+    def test_missing_or_empty_header_never_matches(self, mock: MockTac):
+        client = create_app(mock, admin_token="s3cret").test_client()
+        for headers in [{}, {TOKEN_HEADER: ""}, {TOKEN_HEADER: " "}]:
+            assert client.get("/_admin/health", headers=headers).status_code == 401
+
     def test_live_server_with_token(self):
         with LiveServer(MockTac(), admin_token="t0ken") as server:
             assert server.admin_enabled
