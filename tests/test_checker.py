@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
+import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -343,3 +347,96 @@ class TestPlaceholders:
         result = run_case(case, [*command, *python_client()], Options())
 
         assert result.passed, result.findings
+
+
+#: A client that records its pid and its child's, then waits for the child.
+SPAWNING_CLIENT = ["sh", "-c", 'echo $$ >> "$1"; sleep 60 & echo $! >> "$1"; wait']
+
+
+def started_pids(pid_file: Path, deadline: float = 20) -> list[int]:
+    """The pids a SPAWNING_CLIENT wrote, once it has written both."""
+    end = time.monotonic() + deadline
+    while time.monotonic() < end:
+        if pid_file.exists():
+            pids = pid_file.read_text().split()
+            if len(pids) == 2:
+                return [int(p) for p in pids]
+        time.sleep(0.05)
+    raise AssertionError("the client did not start its child")
+
+
+def alive(pid: int) -> bool:
+    """The process exists and is not a zombie waiting to be reaped."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    except OSError:
+        return True
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def all_gone(pids: list[int], deadline: float = 5) -> bool:
+    """Whether every pid is gone (waiting a little); kills any that is not."""
+    end = time.monotonic() + deadline
+    while any(alive(p) for p in pids) and time.monotonic() < end:
+        time.sleep(0.05)
+    survivors = [p for p in pids if alive(p)]
+    for pid in survivors:
+        os.kill(pid, signal.SIGKILL)
+    return not survivors
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
+class TestStopping:
+    """The client's whole process group goes when check-client stops it or stops."""
+
+    def test_the_timeout_kills_what_the_client_started(self, tmp_path: Path) -> None:
+        pid_file = tmp_path / "pids"
+        case = CheckCase(RUN, 1, "a", "admin@company.com", "admin")
+
+        result = run_case(case, [*SPAWNING_CLIENT, "sh", str(pid_file)], Options(1))
+
+        pids = [int(p) for p in pid_file.read_text().split()]
+        assert result.exit_status is None
+        assert all_gone(pids), "the client's child outlived the timeout"
+
+    @pytest.mark.parametrize(
+        ("signum", "status"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)]
+    )
+    def test_a_signal_stops_the_client_and_ends_with_one_line(
+        self, signum: int, status: int, tmp_path: Path
+    ) -> None:
+        pid_file = tmp_path / "pids"
+        checker = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "mock_tac",
+                "check-client",
+                "--examples",
+                "1",
+                "--",
+                *SPAWNING_CLIENT,
+                "sh",
+                str(pid_file),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            pids = started_pids(pid_file)
+            checker.send_signal(signum)
+            out, err = checker.communicate(timeout=20)
+        finally:
+            checker.kill()
+            checker.wait()
+        gone = all_gone(pids)
+
+        assert checker.returncode == status, err
+        name = signal.Signals(signum).name
+        assert err.strip().splitlines() == [
+            f"mock-tac check-client: interrupted by {name}; the client was stopped"
+        ]
+        assert gone, "the client or its child outlived check-client"

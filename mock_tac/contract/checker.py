@@ -22,6 +22,7 @@ was expected, and a command that replays it.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import json
 import math
@@ -29,12 +30,13 @@ import os
 import random
 import re
 import shlex
+import signal
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -57,10 +59,26 @@ PLACEHOLDERS = ("{url}", "{task_id}", "{task_name}", "{user}", "{password}")
 _BRACES = re.compile(r"\{\{(\w+)\}\}|\{(\w+)\}")
 #: Exit statuses: every scenario passed; a fault was found; bad usage.
 EXIT_PASSED, EXIT_FAULT, EXIT_USAGE = 0, 1, 2
+#: Interrupted by SIGINT (Ctrl-C) or SIGTERM: 128 plus the signal's number.
+EXIT_INTERRUPTED = {signal.SIGINT: 130, signal.SIGTERM: 143}
+#: Seconds to collect the output of a killed client.
+KILL_GRACE = 5.0
 
 
 class UsageError(Exception):
     """The command line cannot run a check; the message says why."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """check-client received SIGINT or SIGTERM; ``signum`` says which.
+
+    A ``KeyboardInterrupt``, so Hypothesis stops at once rather than
+    shrinking it as a failure.
+    """
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
 
 
 class ReplayError(ValueError):
@@ -212,19 +230,57 @@ def check_placeholders(command: Sequence[str]) -> None:
 
 
 def _run(argv: list[str], timeout: float) -> tuple[int | None, str, str]:
+    """Run the client in a process group of its own; None as status on timeout.
+
+    Whatever the client started is killed with it: on the timeout, when it
+    exits leaving processes behind, and when check-client itself is
+    interrupted (the exception is re-raised once the group is gone).
+    """
     try:
-        done = subprocess.run(
+        process = subprocess.Popen(
             argv,
-            capture_output=True,
-            timeout=timeout,
             stdin=subprocess.DEVNULL,
-            check=False,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
         )
-    except subprocess.TimeoutExpired as exc:
-        return None, _text(exc.stdout), _text(exc.stderr)
     except OSError as exc:
         return 127, "", f"cannot start the client: {exc}"
-    return done.returncode, _text(done.stdout), _text(done.stderr)
+
+    try:
+        stdout, stderr = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _kill_group(process)
+        stdout, stderr = _leftover_output(process)
+        return None, _text(stdout), _text(stderr)
+    except BaseException:
+        _kill_group(process)
+        _leftover_output(process)
+        raise
+    _kill_group(process)
+    return process.returncode, _text(stdout), _text(stderr)
+
+
+def _kill_group(process: subprocess.Popen[bytes]) -> None:
+    """SIGKILL the client's process group (the client and what it started)."""
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass  # the group is gone already
+    except AttributeError:  # no process groups on this platform
+        process.kill()
+
+
+def _leftover_output(process: subprocess.Popen[bytes]) -> tuple[bytes, bytes]:
+    """What a killed client wrote, once it is reaped (empty if its pipes hang)."""
+    try:
+        return process.communicate(timeout=KILL_GRACE)
+    except subprocess.TimeoutExpired:
+        for pipe in (process.stdout, process.stderr):
+            if pipe is not None:
+                pipe.close()
+        process.wait()
+        return b"", b""
 
 
 def _text(data: bytes | str | None) -> str:
@@ -697,27 +753,16 @@ def run_check_client(args: argparse.Namespace) -> int:
         print(f"mock-tac check-client: {exc}", file=sys.stderr)
         return EXIT_USAGE
 
-    if case is not None:
-        result = run_case(case, command, options)
-        report = Report(
-            seed=args.seed or 0,
-            runs=[result],
-            failure=None if result.passed else result,
+    try:
+        with _signals_interrupt():
+            report = _check(args, command, options, case)
+    except Interrupted as exc:
+        name = signal.Signals(exc.signum).name
+        print(
+            f"\nmock-tac check-client: interrupted by {name}; the client was stopped",
+            file=sys.stderr,
         )
-    else:
-
-        def progress(result: Result) -> None:
-            mark = "." if result.passed else "F"
-            print(mark, end="", flush=True)
-
-        report = check_client(
-            command,
-            examples=args.examples,
-            seed=args.seed,
-            options=options,
-            on_result=progress,
-        )
-        print()
+        return EXIT_INTERRUPTED[exc.signum]
 
     if args.junit_xml:
         try:
@@ -742,6 +787,53 @@ def run_check_client(args: argparse.Namespace) -> int:
     if not args.replay:
         print(f"  seed: {report.seed} (--seed {report.seed} repeats this run)")
     return EXIT_FAULT
+
+
+def _check(
+    args: argparse.Namespace,
+    command: list[str],
+    options: Options,
+    case: CheckCase | None,
+) -> Report:
+    if case is not None:
+        result = run_case(case, command, options)
+        return Report(
+            seed=args.seed or 0,
+            runs=[result],
+            failure=None if result.passed else result,
+        )
+
+    def progress(result: Result) -> None:
+        mark = "." if result.passed else "F"
+        print(mark, end="", flush=True)
+
+    report = check_client(
+        command,
+        examples=args.examples,
+        seed=args.seed,
+        options=options,
+        on_result=progress,
+    )
+    print()
+    return report
+
+
+@contextlib.contextmanager
+def _signals_interrupt() -> Iterator[None]:
+    """Turn SIGINT and SIGTERM into :class:`Interrupted` while checking."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise Interrupted(signum)
+
+    previous = {signum: signal.signal(signum, interrupt) for signum in EXIT_INTERRUPTED}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 def _client_command(client: Sequence[str]) -> list[str]:
