@@ -39,6 +39,7 @@ from .protocol import (
     MAX_JSON_DEPTH,
     ProtocolError,
     check_nesting,
+    non_finite_paths,
     without_lone_surrogates,
 )
 from .scenario import Scenario, ScenarioError, parse_scenario
@@ -189,6 +190,14 @@ def _body(required: bool = True) -> Any:
         ) from None
     except ValueError as exc:
         raise AdminError(400, f"the body is not JSON: {exc}") from None
+    bad = non_finite_paths(value)
+    if bad:
+        where = f" at {bad[0]}" if bad[0] else ""
+        raise AdminError(
+            400,
+            f"the body holds a number that is not finite{where}: NaN, Infinity "
+            "and numbers too large for a double are not accepted",
+        )
     return without_lone_surrogates(value)
 
 

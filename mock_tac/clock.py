@@ -9,6 +9,7 @@ frozen virtual clock waits until a test advances it.
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -62,9 +63,7 @@ class ScaledClock:
     name = "scaled"
 
     def __init__(self, scale: float) -> None:
-        if scale <= 0:
-            raise ValueError(f"clock scale must be positive, got {scale!r}")
-        self.scale = scale
+        self.scale = check_scale(scale)
         self._origin = time.time()
         self._mono = time.monotonic()
 
@@ -107,6 +106,8 @@ class VirtualClock:
 
     def advance(self, seconds: float) -> float:
         """Move the clock forward by ``seconds``; returns the new time."""
+        if not math.isfinite(seconds):
+            raise ValueError(f"cannot move a clock by {seconds!r} s")
         if seconds < 0:
             raise ValueError(f"cannot move a clock backwards ({seconds!r} s)")
         with self._moved:
@@ -116,6 +117,8 @@ class VirtualClock:
 
     def advance_to(self, instant: float) -> float:
         """Move the clock to ``instant`` if that is later than now."""
+        if not math.isfinite(instant):
+            raise ValueError(f"cannot move a clock to {instant!r}")
         with self._moved:
             if instant > self._now:
                 self._now = instant
@@ -132,8 +135,28 @@ class VirtualClock:
         return f"VirtualClock(now={self.now():.3f}, auto={self.auto})"
 
 
+def check_scale(scale: float) -> float:
+    """A clock scale as given, or ValueError unless it is a finite number > 0."""
+    if (
+        isinstance(scale, bool)
+        or not isinstance(scale, int | float)
+        or not math.isfinite(scale)
+        or scale <= 0
+    ):
+        raise ValueError(
+            f"invalid clock scale {scale!r}: expected a finite number above 0 "
+            "(2 runs twice as fast as real time)"
+        )
+    return scale
+
+
 def make_clock(kind: str = "wall", *, scale: float = 1.0, auto: bool = True) -> Clock:
-    """Build a clock by name: ``wall``, ``virtual`` or ``scaled``."""
+    """Build a clock by name: ``wall``, ``virtual`` or ``scaled``.
+
+    Raises:
+        ValueError: an unknown kind, or a scale that is not finite and above 0.
+    """
+    check_scale(scale)
     if kind == "wall":
         return WallClock() if scale == 1.0 else ScaledClock(scale)
     if kind == "scaled":

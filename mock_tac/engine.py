@@ -27,8 +27,8 @@ from .journal import Entry, Journal, preview_raw
 from .protocol import (
     ProtocolError,
     as_json_text,
+    checked_params,
     decode_request,
-    without_lone_surrogates,
 )
 from .registry import COMMANDS
 from .scenario import Scenario, User, load_scenario
@@ -114,10 +114,16 @@ class Engine:
     def call(self, params: dict[str, Any]) -> dict[str, Any]:
         """Answer already-decoded parameters; returns the reply object.
 
-        Lone UTF-16 surrogates in them are replaced as a decoded request's are.
+        They are checked as a decoded request's are: lone UTF-16 surrogates
+        are replaced, NaN and infinities answered with returnCode 2.
         """
-        params = without_lone_surrogates(dict(params))
-        return self._answer(params, self.clock.now(), None, None).reply
+        start = self.clock.now()
+        try:
+            params = checked_params(dict(params))
+        except ProtocolError as exc:
+            reply = {"error": str(exc), "returnCode": codes.INVALID_REQUEST}
+            return self._finish(start, None, None, None, reply).reply
+        return self._answer(params, start, None, None).reply
 
     # -- helpers for command handlers ---------------------------------------
 

@@ -28,7 +28,7 @@ import jsonschema
 
 from . import codes
 from .codes import ApiError
-from .protocol import without_lone_surrogates
+from .protocol import non_finite_paths, without_lone_surrogates
 
 if TYPE_CHECKING:
     from .engine import Engine
@@ -205,8 +205,13 @@ def make_faults(data: Any, path: str = "faults") -> tuple[FaultSpec, ...]:
         FaultError: listing every problem with its path.
     """
     items = data if isinstance(data, list) else [data]
+    problems = [
+        (f"{path}{where}", "must be a finite number (not NaN or infinite)")
+        for where in non_finite_paths(items)
+    ]
+    if problems:
+        raise FaultError(problems)
     validator = jsonschema.Draft202012Validator(fault_schema())
-    problems: list[tuple[str, str]] = []
     for index, item in enumerate(items):
         for error in sorted(validator.iter_errors(item), key=lambda e: e.json_path):
             where = f"{path}[{index}]" + error.json_path[1:]

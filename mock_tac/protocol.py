@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
 import re
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -180,7 +181,22 @@ def parse_json_object(data: bytes) -> tuple[dict[str, Any], str]:
     if not isinstance(value, dict):
         kind = _JSON_TYPES.get(type(value), "null")
         raise ProtocolError(f"Invalid request: expected a JSON object, got {kind}")
-    return without_lone_surrogates(value), style
+    return checked_params(value), style
+
+
+def checked_params(params: dict[str, Any]) -> dict[str, Any]:
+    """Request parameters made safe to store and show, or ProtocolError.
+
+    Lone surrogates are replaced (see :func:`without_lone_surrogates`); NaN
+    and infinite numbers, which JSON has no way to write back, are refused.
+    """
+    bad = non_finite_paths(params)
+    if bad:
+        raise ProtocolError(
+            f"Invalid request: {bad[0]} is not a finite number (NaN, Infinity "
+            "and numbers too large for a double are not accepted)"
+        )
+    return without_lone_surrogates(params)
 
 
 def check_nesting(text: str, limit: int = MAX_JSON_DEPTH) -> None:
@@ -206,6 +222,23 @@ def check_nesting(text: str, limit: int = MAX_JSON_DEPTH) -> None:
 
 def _too_deep(limit: int = MAX_JSON_DEPTH) -> str:
     return f"Invalid request: the JSON is nested too deeply (more than {limit} levels)"
+
+
+def non_finite_paths(value: Any, path: str = "") -> list[str]:
+    """Where ``value`` holds NaN or an infinity (``1e400`` reads as one).
+
+    Paths are written as scenario problems are: ``tasks[0].lifecycle``.
+    """
+    if isinstance(value, float):
+        return [] if math.isfinite(value) else [path]
+    found: list[str] = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found += non_finite_paths(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found += non_finite_paths(item, f"{path}[{index}]")
+    return found
 
 
 def without_lone_surrogates(value: Any) -> Any:

@@ -18,10 +18,11 @@ import jsonschema
 import yaml
 
 from .faults import FaultSpec, parse_faults
-from .protocol import without_lone_surrogates
+from .protocol import non_finite_paths, without_lone_surrogates
 
 DEFAULT_SCENARIO = "default.yaml"
 DEFAULT_PHASE_SECONDS = 2.0
+NOT_FINITE = "must be a finite number (not NaN or infinite)"
 
 
 class ScenarioError(ValueError):
@@ -145,6 +146,9 @@ def parse_scenario(data: Any, source: str = "<scenario>") -> Scenario:
     if data is None:
         data = {}
     data = without_lone_surrogates(data)
+    not_finite = [(path, NOT_FINITE) for path in non_finite_paths(data)]
+    if not_finite:
+        raise ScenarioError(source, not_finite)
     validator = jsonschema.Draft202012Validator(_schema())
     errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
     if errors:

@@ -432,3 +432,50 @@ class TestUntrustedInput:
         assert response.status_code == 400
         assert "nested too deeply" in response.json["error"]
         assert client.get("/_admin/ns/default/faults").json == {"faults": []}
+
+    @pytest.mark.parametrize(
+        "body",
+        [
+            '{"tasks": [{"id": 1, "label": "a", "lifecycle": '
+            '{"phases": [{"seconds": NaN}]}}]}',
+            '{"tasks": [{"id": 1, "label": "a", "lifecycle": '
+            '{"phases": [{"seconds": 1e400}]}}]}',
+        ],
+    )
+    def test_non_finite_scenario_is_refused(self, client: FlaskClient, body: str):
+        before = client.get("/_admin/scenario").json
+        response = client.put(
+            "/_admin/scenario", data=body, content_type="application/json"
+        )
+        assert response.status_code == 400
+        assert "tasks[0].lifecycle.phases[0].seconds" in response.json["error"]
+        assert client.get("/_admin/scenario").json == before
+        assert servlet(client, actionName="listTasks")["returnCode"] == 0
+
+    @pytest.mark.parametrize(
+        "body",
+        [
+            '{"fault": "latency", "seconds": NaN}',
+            '{"fault": "unknown_error", "probability": NaN}',
+            '[{"fault": "latency", "seconds": Infinity}]',
+        ],
+    )
+    def test_non_finite_fault_is_refused(self, client: FlaskClient, body: str):
+        response = client.post(
+            "/_admin/ns/default/faults", data=body, content_type="application/json"
+        )
+        assert response.status_code == 400
+        assert "not finite" in response.json["error"]
+        assert client.get("/_admin/ns/default/faults").json == {"faults": []}
+
+    def test_non_finite_request_leaves_the_journal_readable(self, client: FlaskClient):
+        text = '{"actionName": "getTaskStatus", "taskId": NaN}'
+        query = base64.b64encode(text.encode()).decode()
+        reply = client.get(f"/org.talend.administrator/metaServlet?{query}").json
+        assert reply["returnCode"] == 2
+        mock_engine_call = client.application.config["MOCK_TAC"].engine().call
+        assert (
+            mock_engine_call({"actionName": "help", "x": float("inf")})["returnCode"]
+            == 2
+        )
+        assert client.get("/_admin/ns/default/journal").json["count"] == 2

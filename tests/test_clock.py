@@ -15,7 +15,7 @@ import requests
 
 from mock_tac import MockTac
 from mock_tac.admin import AdminClient
-from mock_tac.clock import VirtualClock
+from mock_tac.clock import ScaledClock, VirtualClock, make_clock
 from mock_tac.protocol import encode_request
 from mock_tac.server import LiveServer
 
@@ -198,3 +198,25 @@ def test_serve_with_a_frozen_virtual_clock():
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+class TestClockSettings:
+    """Clock settings that cannot work are refused when the mock is built."""
+
+    @pytest.mark.parametrize("scale", [float("nan"), float("inf"), 0, -2.0])
+    def test_bad_scale_is_refused(self, scale: float):
+        with pytest.raises(ValueError, match="invalid clock scale"):
+            make_clock("scaled", scale=scale)
+        with pytest.raises(ValueError, match="invalid clock scale"):
+            MockTac(clock="scaled", clock_scale=scale)
+        with pytest.raises(ValueError, match="invalid clock scale"):
+            ScaledClock(scale)
+
+    @pytest.mark.parametrize("seconds", [float("nan"), float("inf")])
+    def test_a_virtual_clock_moves_by_finite_amounts(self, seconds: float):
+        clock = VirtualClock(start=100.0)
+        with pytest.raises(ValueError):
+            clock.advance(seconds)
+        with pytest.raises(ValueError):
+            clock.advance_to(seconds)
+        assert clock.now() == 100.0

@@ -219,3 +219,14 @@ class TestNesting:
     def test_deeper_is_refused(self, text: str) -> None:
         with pytest.raises(ProtocolError, match="nested too deeply \\(more than 32"):
             decode_request(b64(text), "GET")
+
+
+class TestNonFiniteNumbers:
+    """NaN and infinities cannot be written back as JSON: they are refused."""
+
+    @pytest.mark.parametrize(
+        "text", ['{"taskId": NaN}', '{"x": [1e400]}', "{x: {y: -Infinity}}"]
+    )
+    def test_refused(self, text: str) -> None:
+        with pytest.raises(ProtocolError, match="is not a finite number"):
+            decode_request(b64(text), "GET")

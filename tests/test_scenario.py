@@ -155,3 +155,41 @@ def test_deeply_nested_file_is_a_scenario_error(tmp_path: Path) -> None:
     path.write_text("description: " + "[" * 5000 + "]" * 5000)
     with pytest.raises(ScenarioError, match="nested too deeply"):
         load_scenario(path)
+
+
+@pytest.mark.parametrize(
+    ("text", "path"),
+    [
+        ("seconds: .nan", "tasks[0].lifecycle.phases[0].seconds"),
+        ("seconds: .inf", "tasks[0].lifecycle.phases[0].seconds"),
+        ("seconds: 1.0e+400", "tasks[0].lifecycle.phases[0].seconds"),
+    ],
+)
+def test_non_finite_numbers_are_refused_with_their_path(
+    tmp_path: Path, text: str, path: str
+) -> None:
+    scenario = tmp_path / "nan.yaml"
+    scenario.write_text(
+        "tasks:\n  - id: 1\n    label: a\n    lifecycle:\n"
+        f"      phases:\n        - {text}\n"
+    )
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(scenario)
+    assert caught.value.problems == [
+        (path, "must be a finite number (not NaN or infinite)")
+    ]
+
+
+def test_non_finite_fault_fields_are_refused() -> None:
+    data = {"faults": [{"fault": "latency", "seconds": 1, "probability": float("nan")}]}
+    with pytest.raises(ScenarioError) as caught:
+        parse_scenario(data)
+    assert [p for p, _ in caught.value.problems] == ["faults[0].probability"]
+
+
+def test_durations_are_at_most_ten_years() -> None:
+    """Longer would take a virtual clock past any date TAC can print."""
+    task = {"id": 1, "label": "a", "lifecycle": {"phases": [{"seconds": 1e300}]}}
+    with pytest.raises(ScenarioError) as caught:
+        parse_scenario({"tasks": [task]})
+    assert caught.value.problems[0][0] == "tasks[0].lifecycle.phases[0].seconds"
