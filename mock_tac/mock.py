@@ -90,17 +90,31 @@ class MockTac:
             return sorted(self._engines)
 
     def reset(self, namespace: str | None = None) -> None:
-        """Forget executions, journal and clock of one namespace, or of all."""
+        """Forget executions, journal and clock of one namespace, or of all.
+
+        A synchronous runTask still waiting in a namespace reset answers 31,
+        as after a TAC restart, instead of waiting for ever.
+        """
         with self._lock:
             if namespace is None:
+                dropped = list(self._engines.values())
                 self._engines.clear()
             else:
-                self._engines.pop(namespace, None)
+                dropped = (
+                    [self._engines.pop(namespace)] if namespace in self._engines else []
+                )
+        for engine in dropped:
+            engine.restart()
+            engine.faults.release()
 
     def load(
         self, scenario: Scenario | str | Path, namespace: str | None = None
     ) -> None:
-        """Replace the scenario of one namespace, or of the whole mock (and reset)."""
+        """Replace the scenario of one namespace, or of the whole mock (and reset).
+
+        Executions are forgotten: a synchronous runTask still waiting for one
+        answers 31.
+        """
         if not isinstance(scenario, Scenario):
             scenario = load_scenario(scenario)
         if namespace is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -175,3 +176,39 @@ def test_concurrent_runs_are_atomic(server: LiveServer):
         assert len(engine.journal.entries(action="runTask")) == per_namespace
 
     assert server.mock.journal().entries() == []  # the default namespace saw nothing
+
+
+class TestResetDuringASynchronousRun:
+    """A reset or new scenario ends a waiting synchronous run with 31, as a restart."""
+
+    @pytest.mark.parametrize(
+        "action",
+        [
+            lambda mock: mock.reset("a"),
+            lambda mock: mock.reset(),
+            lambda mock: mock.load(mock.scenario),
+            lambda mock: mock.load(mock.scenario, "a"),
+        ],
+        ids=["reset-namespace", "reset-all", "load", "load-namespace"],
+    )
+    def test_answers_31(self, action):
+        mock = MockTac(clock="virtual", clock_auto=False)
+        engine = mock.engine("a")
+        replies: list[dict] = []
+        sync = {**ADMIN, "actionName": "runTask", "taskId": 1, "mode": "synchronous"}
+        worker = threading.Thread(target=lambda: replies.append(engine.call(sync)))
+        worker.start()
+        try:
+            deadline = time.monotonic() + 5
+            while not mock.executions("a"):
+                assert time.monotonic() < deadline
+                time.sleep(0.01)
+            action(mock)
+            worker.join(timeout=5)
+            assert not worker.is_alive()
+            assert replies[0]["returnCode"] == 31
+            assert replies[0]["error"] == "Thread interupted while running"
+        finally:
+            mock.restart("a")
+            engine.restart()
+            worker.join(timeout=5)
