@@ -10,10 +10,12 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
+from hypothesis import Phase, find, settings
 
 from mock_tac.cli import main
 from mock_tac.contract.cases import RUN, WRONG_PASSWORD, CheckCase
@@ -23,6 +25,7 @@ from mock_tac.contract.checker import (
     fill_placeholders,
     run_case,
 )
+from mock_tac.contract.strategies import check_cases, passwords
 
 CLIENTS = Path(__file__).parent / "clients"
 PLACEHOLDERS = ["{url}", "{task_id}", "{user}", "{password}"]
@@ -73,6 +76,50 @@ class TestCorrectClients:
         report = check_client(SHELL_CLIENT, examples=EXAMPLES, seed=SEED)
 
         assert report.passed, report.failure and report.failure.findings
+
+
+#: Passwords a client must escape in JSON: controls, quotes, non-BMP, a final \n.
+AWKWARD_PASSWORDS = ["a\nb", "tab\there", "x\n", 'q"\\', "\x01\x1f\r", "😀𝄞é"]
+
+
+class TestAwkwardPasswords:
+    @pytest.mark.parametrize("password", AWKWARD_PASSWORDS)
+    @pytest.mark.parametrize(
+        "client",
+        [
+            pytest.param(PYTHON_CLIENT, id="python"),
+            pytest.param(
+                SHELL_CLIENT,
+                id="shell",
+                marks=pytest.mark.skipif(
+                    not (shutil.which("curl") and shutil.which("base64")),
+                    reason="the shell client needs curl and base64",
+                ),
+            ),
+        ],
+    )
+    def test_the_correct_clients_escape_them(
+        self, client: list[str], password: str
+    ) -> None:
+        case = CheckCase(RUN, 1, "a", "admin@company.com", password)
+
+        result = run_case(case, client, Options(timeout=20))
+
+        assert result.passed, result.findings
+
+    def test_the_generator_draws_them_and_shrinks_to_a_plain_one(self) -> None:
+        def drawn(condition: Callable[[str], bool]) -> str:
+            settings_ = settings(
+                database=None, max_examples=2000, phases=[Phase.generate]
+            )
+            return find(passwords(), condition, settings=settings_)
+
+        assert drawn(lambda p: "\n" in p)
+        assert drawn(lambda p: "\t" in p)
+        assert drawn(lambda p: any(ord(c) > 0xFFFF for c in p))
+        assert find(passwords(), lambda p: True) == "0"
+        simplest = find(check_cases(), lambda c: True)
+        assert simplest.password == "0"
 
 
 #: Each faulty client, the rule it breaks and words its report must contain.

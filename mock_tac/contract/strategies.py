@@ -578,10 +578,31 @@ def scenarios(max_tasks: int = 4) -> st.SearchStrategy[Any]:
 
 # -- client checks -----------------------------------------------------------
 
-_PASSWORDS = st.one_of(
-    st.from_regex(r"[A-Za-z0-9]{1,12}", fullmatch=True),
-    st.text(st.sampled_from("abcXYZ019 \"'\\!$%&/:;@éß€"), min_size=1, max_size=12),
-)
+#: Characters a client must escape or encode with care: JSON's quote and
+#: backslash, control characters (``\n``, ``\t``...), non-ASCII, and characters
+#: outside the BMP, which JSON writes as a surrogate pair (``\ud83d\ude00``).
+_AWKWARD = "abcXYZ019 \"'\\!$%&/:;@éß€\n\t\r\x01\x1f\x7f\u2028😀𝄞"
+
+
+def passwords() -> st.SearchStrategy[str]:
+    """Passwords for check cases, shrinking towards a plain alphanumeric one.
+
+    Beyond letters and digits: quotes, backslashes, control characters and
+    any Unicode a command line can carry (everything but NUL and lone
+    surrogates, which no argv can hold).
+    """
+    return st.one_of(
+        st.from_regex(r"[A-Za-z0-9]{1,12}", fullmatch=True),
+        st.text(st.sampled_from(_AWKWARD), min_size=1, max_size=12),
+        st.text(
+            st.characters(codec="utf-8", exclude_characters="\x00"),
+            min_size=1,
+            max_size=12,
+        ),
+    )
+
+
+_PASSWORDS = passwords()
 
 
 def check_cases(

@@ -1,5 +1,5 @@
 #!/bin/sh
-# A TAC client in POSIX shell: curl and base64 only.
+# A TAC client in POSIX shell: curl, base64 and awk only.
 # Usage: tac_client.sh URL TASK_ID USER PASSWORD [POLL_SECONDS]
 # Runs the task asynchronously, polls until jobExitCode appears, and exits 0
 # only when the execution ended OK with jobExitCode 0 (1: job failed,
@@ -7,8 +7,21 @@
 set -u
 url=$1 task_id=$2 user=$3 password=$4 pause=${5:-0.05}
 
-json_string() {  # a JSON string literal: backslashes and quotes escaped
-    printf '"%s"' "$(printf '%s' "$1" | sed 's/\\/\\\\/g; s/"/\\"/g')"
+json_string() {  # a JSON string literal: quotes, backslashes and controls escaped
+    # Read from the environment: awk -v would expand escapes, $(...) would
+    # drop trailing newlines.
+    JSON_TEXT=$1 awk 'BEGIN {
+        for (i = 1; i < 32; i++) escape[sprintf("%c", i)] = sprintf("\\u%04x", i)
+        escape["\""] = "\\\""
+        escape["\\"] = "\\\\"
+        text = ENVIRON["JSON_TEXT"]
+        out = ""
+        for (i = 1; i <= length(text); i++) {
+            c = substr(text, i, 1)
+            out = out ((c in escape) ? escape[c] : c)
+        }
+        printf "\"%s\"", out
+    }'
 }
 
 field() {  # the raw value of a top-level field of a compact or spaced reply
