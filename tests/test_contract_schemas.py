@@ -139,6 +139,32 @@ class TestReplies:
             == []
         )
 
+    @pytest.mark.parametrize(
+        ("action", "variant", "schema"),
+        [
+            ("runTask", "sync", "runTask.reply.sync.json"),
+            ("getTaskStatus", "", "getTaskStatus.reply.json"),
+            (None, "", "reply.json"),
+        ],
+    )
+    def test_a_refusal_where_a_success_was_demanded_names_the_schema(
+        self, action: str | None, variant: str, schema: str
+    ) -> None:
+        refusal = {
+            "error": "Username or password is wrong",
+            "executionTime": {"millis": 0, "seconds": 0},
+            "returnCode": 3,
+        }
+
+        with pytest.raises(ContractViolation) as raised:
+            check_reply(action, refusal, variant)
+
+        assert (
+            "field 'returnCode': expected 0 (a successful reply), got 3 "
+            f'("Username or password is wrong") (per {schema})'
+        ) in str(raised.value)
+        assert "(per )" not in str(raised.value)
+
     def test_an_unknown_variant_is_a_usage_error(self) -> None:
         with pytest.raises(KeyError, match="'sync', 'async'|'async', 'sync'"):
             validate_reply("runTask", {"returnCode": 0}, "finished")

@@ -54,4 +54,6 @@ def test_the_suite_fails_against_a_server_that_breaks_the_contract() -> None:
         )
 
     assert done.returncode == 1
-    assert "returnCode" in done.stdout
+    assert "expected 0 (a successful reply), got 3" in done.stdout
+    assert "(per runTask.reply.sync.json)" in done.stdout
+    assert "(per )" not in done.stdout

@@ -50,7 +50,8 @@ class Violation:
 
     def __str__(self) -> str:
         where = f"field '{self.path}'" if self.path else "the object"
-        return f"{where}: {self.message} (per {self.schema})"
+        per = f" (per {self.schema})" if self.schema else ""
+        return f"{where}: {self.message}{per}"
 
 
 class ContractViolation(AssertionError):
@@ -170,7 +171,7 @@ class Contract:
         """
         if variant == ERROR_REPLY or _is_refusal(reply):
             if variant not in (None, ERROR_REPLY):
-                return [Violation("returnCode", f"expected 0, got {_code(reply)}", "")]
+                return [self._refused(action, reply, variant)]
             return self._validate("error.reply.json", reply)
 
         variants = self.reply_variants(action) if action else []
@@ -190,6 +191,19 @@ class Contract:
             if best is None or len(found) < len(best):
                 best = found
         return best or []
+
+    def _refused(self, action: str | None, reply: Any, variant: str) -> Violation:
+        """A refusal where a successful reply (of ``variant``) was demanded."""
+        schema = _reply_file(action, variant) if action else "reply.json"
+        if schema not in self._schemas:
+            schema = "reply.json"
+        error = reply.get("error") if isinstance(reply, dict) else None
+        why = f" ({json.dumps(error, ensure_ascii=False)})" if error else ""
+        return Violation(
+            "returnCode",
+            f"expected 0 (a successful reply), got {_code(reply)}{why}",
+            schema,
+        )
 
     def check_request(self, params: Any) -> None:
         """Raise :class:`ContractViolation` unless the request keeps the contract."""
