@@ -39,6 +39,7 @@ from .protocol import (
     MAX_JSON_DEPTH,
     ProtocolError,
     check_nesting,
+    json_error,
     non_finite_paths,
     without_lone_surrogates,
 )
@@ -189,7 +190,7 @@ def _body(required: bool = True) -> Any:
             400, f"the body is nested too deeply (more than {MAX_JSON_DEPTH} levels)"
         ) from None
     except ValueError as exc:
-        raise AdminError(400, f"the body is not JSON: {exc}") from None
+        raise AdminError(400, f"the body is not JSON: {json_error(exc)}") from None
     bad = non_finite_paths(value)
     if bad:
         where = f" at {bad[0]}" if bad[0] else ""

@@ -29,6 +29,7 @@ from .protocol import (
     as_json_text,
     checked_params,
     decode_request,
+    json_kind,
 )
 from .registry import COMMANDS
 from .scenario import Scenario, User, load_scenario
@@ -287,7 +288,7 @@ class Engine:
         if not isinstance(action, str):
             raise ApiError(
                 codes.INVALID_REQUEST,
-                f"Invalid actionName: expected a string, got {_json_type(action)}",
+                f"Invalid actionName: expected a string, got {json_kind(action)}",
             )
         command = COMMANDS.get(action)
         if command is None or not self.dialect.has(command.since):
@@ -336,17 +337,6 @@ def parse_id(raw: Any) -> int | None:
         except ValueError:  # more digits than Python converts: no such id
             return None
     return None
-
-
-def _json_type(value: Any) -> str:
-    return {
-        bool: "boolean",
-        int: "number",
-        float: "number",
-        str: "string",
-        list: "array",
-        dict: "object",
-    }.get(type(value), "null")
 
 
 # Imported last: command modules use the helpers above.

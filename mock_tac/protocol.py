@@ -34,12 +34,15 @@ _NESTING_TOKEN = re.compile(
 #: How deep a request's JSON may nest; real requests nest two or three levels.
 MAX_JSON_DEPTH = 32
 _JSON_TYPES = {
+    dict: "object",
     list: "array",
     str: "string",
     int: "number",
     float: "number",
     bool: "boolean",
 }
+#: Python's own advice when a number has too many digits; a client needs ours.
+_TOO_MANY_DIGITS = re.compile(r"Exceeds the limit \((\d+) digits\)")
 
 
 class ProtocolError(ValueError):
@@ -170,7 +173,7 @@ def parse_json_object(data: bytes) -> tuple[dict[str, Any], str]:
             value = json5.loads(text)
         except ValueError as exc:
             raise ProtocolError(
-                f"Invalid request: the decoded text is not JSON ({exc})"
+                f"Invalid request: the decoded text is not JSON ({json_error(exc)})"
             ) from None
         except RecursionError:  # a nesting the scan above did not see
             raise ProtocolError(_too_deep()) from None
@@ -179,7 +182,7 @@ def parse_json_object(data: bytes) -> tuple[dict[str, Any], str]:
         raise ProtocolError(_too_deep()) from None
 
     if not isinstance(value, dict):
-        kind = _JSON_TYPES.get(type(value), "null")
+        kind = json_kind(value)
         raise ProtocolError(f"Invalid request: expected a JSON object, got {kind}")
     return checked_params(value), style
 
@@ -264,11 +267,29 @@ def without_lone_surrogates(value: Any) -> Any:
     return value
 
 
+def json_error(exc: ValueError) -> str:
+    """A JSON parser's complaint, worded for a client rather than a Python user."""
+    too_long = _TOO_MANY_DIGITS.search(str(exc))
+    if too_long:
+        return f"a number has more than {too_long.group(1)} digits"
+    return str(exc)
+
+
+def json_kind(value: Any) -> str:
+    """What JSON calls the type of ``value``: object, array, string, number..."""
+    return _JSON_TYPES.get(type(value), "null")
+
+
 def as_json_text(value: Any) -> str:
     """A client-sent value shown in an error text as the client wrote it in JSON."""
     if isinstance(value, str):
         return value
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def as_json(value: Any) -> str:
+    """Any value as compact JSON, strings quoted: how error texts quote input."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
 def encode_reply(reply: dict[str, Any]) -> bytes:

@@ -230,3 +230,11 @@ class TestNonFiniteNumbers:
     def test_refused(self, text: str) -> None:
         with pytest.raises(ProtocolError, match="is not a finite number"):
             decode_request(b64(text), "GET")
+
+
+def test_too_many_digits_is_explained_without_python_advice() -> None:
+    raw = b64('{"taskId": ' + "1" * 5000 + "}")
+    with pytest.raises(ProtocolError) as caught:
+        decode_request(raw, "GET")
+    assert "a number has more than 4300 digits" in str(caught.value)
+    assert "sys." not in str(caught.value)

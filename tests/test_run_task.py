@@ -359,3 +359,40 @@ def test_unknown_ids_are_shown_as_json(task_id, shown) -> None:
     assert reply["error"] == f"Cannot find task with id={shown}"
     reply = status(virtual_engine(), task_id)
     assert reply["error"] == f"Cannot find execution with execRequestId={shown}"
+
+
+@pytest.mark.parametrize(
+    "extra, error",
+    [
+        (
+            {"context": "a=b"},
+            "Invalid parameter 'context': expected an object of context variables, "
+            "got string",
+        ),
+        (
+            {"context": ["a"]},
+            "Invalid parameter 'context': expected an object of context variables, "
+            "got array",
+        ),
+        (
+            {"jvmParams": [1, "-Xmx1g"]},
+            "Invalid parameter 'jvmParams': expected an array of strings, "
+            'got [1,"-Xmx1g"]',
+        ),
+        ({"taskId": True}, "Cannot find task with id=true"),
+    ],
+)
+def test_parameter_errors_speak_json(extra: dict, error: str) -> None:
+    """Error texts name JSON types and show values in JSON, never Python's words."""
+    reply = run(virtual_engine(), extra.pop("taskId", 1), **extra)
+    assert (reply["returnCode"], reply["error"]) == (5, error)
+
+
+def test_nested_context_values_reach_the_job_as_json() -> None:
+    engine = virtual_engine()
+    context = {"a": {"b": 1}, "c": [True, None], "d": 1.5, "e": False, "f": None}
+    exec_id = run(engine, 1, context=context)["execRequestId"]
+    with engine.store.transaction() as state:
+        stored = state.executions[exec_id].context
+    expected = {"a": '{"b":1}', "c": "[true,null]", "d": "1.5", "e": "false"}
+    assert stored == {**expected, "f": ""}

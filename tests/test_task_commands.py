@@ -616,3 +616,38 @@ def test_any_parameters_get_a_tac_reply_never_an_internal_error(
     assert reply["returnCode"] != 1, reply
     if reply["returnCode"] != 0:
         assert isinstance(reply["error"], str) and reply["error"]
+
+
+@pytest.mark.parametrize(
+    "action, params, error",
+    [
+        (
+            "taskLog",
+            {"taskId": 1, "lastExecution": "yes"},
+            "Invalid parameter 'lastExecution': expected true or false, got \"yes\"",
+        ),
+        (
+            "updateTask",
+            {"taskId": 1, "timeout": "soon"},
+            "Invalid parameter 'timeout': expected a number of seconds, got \"soon\"",
+        ),
+        (
+            "updateTask",
+            {"taskId": 1, "description": [True]},
+            "Invalid parameter 'description': expected a string, got [true]",
+        ),
+        (
+            "getTaskIdByName",
+            {"taskName": {"a": None}},
+            "Invalid parameter 'taskName': expected a string, got {\"a\":null}",
+        ),
+        (
+            "help",
+            {"commandName": False},
+            "Invalid parameter 'commandName': expected a string, got false",
+        ),
+    ],
+)
+def test_errors_show_values_as_json(action: str, params: dict, error: str) -> None:
+    """A rejected value is quoted as the client wrote it in JSON, not as Python."""
+    assert ask(engine(), action, **params)["error"] == error

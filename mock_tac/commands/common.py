@@ -7,6 +7,7 @@ from typing import Any
 
 from .. import codes
 from ..codes import ApiError
+from ..protocol import as_json, as_json_text
 
 #: The credentials TAC's help samples show.
 SAMPLE_AUTH = {"authPass": "admin", "authUser": "admin@company.com"}
@@ -35,15 +36,13 @@ def flag(params: dict[str, Any], name: str, default: bool = False) -> bool:
         return value.strip().lower() == "true"
     raise ApiError(
         codes.INVALID_PARAMETER,
-        f"Invalid parameter '{name}': expected true or false, got {value!r}",
+        f"Invalid parameter '{name}': expected true or false, got {as_json(value)}",
     )
 
 
 def text(value: Any) -> str:
     """A parameter value as TAC lists it: a string, booleans as true/false."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return "" if value is None else str(value)
+    return "" if value is None else as_json_text(value)
 
 
 def local_time(instant: float, fmt: str = DATE_FORMAT) -> str:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from .. import codes
 from ..codes import ApiError
 from ..engine import parse_id
+from ..protocol import as_json
 from ..registry import JOB_CONDUCTOR_MANAGEMENT, command
 from ..scenario import TaskSpec
 from ..store import State, TaskState
@@ -162,7 +163,7 @@ def _spec_changes(params: dict[str, Any]) -> dict[str, Any]:
         if not isinstance(value, (str, int, float)) or isinstance(value, bool):
             raise ApiError(
                 codes.INVALID_PARAMETER,
-                f"Invalid parameter '{name}': expected a string, got {value!r}",
+                f"Invalid parameter '{name}': expected a string, got {as_json(value)}",
             )
         value = str(value)
         if name in ("taskName", "jobName", "projectName") and not value.strip():
@@ -184,8 +185,8 @@ def _settings(params: dict[str, Any]) -> dict[str, str]:
         if state_rule not in ON_UNKNOWN_STATE_JOB:
             raise ApiError(
                 codes.INVALID_PARAMETER,
-                f"Invalid parameter 'onUnknownStateJob': {state_rule!r} is not one "
-                f"of {', '.join(ON_UNKNOWN_STATE_JOB)}",
+                f"Invalid parameter 'onUnknownStateJob': {as_json(state_rule)} is "
+                f"not one of {', '.join(ON_UNKNOWN_STATE_JOB)}",
             )
         settings["onUnknownStateJob"] = state_rule
     if params.get("timeout") not in (None, ""):
@@ -194,7 +195,7 @@ def _settings(params: dict[str, Any]) -> dict[str, str]:
             raise ApiError(
                 codes.INVALID_PARAMETER,
                 "Invalid parameter 'timeout': expected a number of seconds, got "
-                f"{params['timeout']!r}",
+                + as_json(params["timeout"]),
             )
         settings["timeOut"] = str(timeout)
     return settings

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import codes
 from ..codes import ApiError
+from ..protocol import as_json
 from ..registry import COMMANDS, Command, command
 
 if TYPE_CHECKING:
@@ -46,7 +47,7 @@ def help_command(engine: Engine, params: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(name, str):
         raise ApiError(
             codes.INVALID_PARAMETER,
-            f"Invalid parameter 'commandName': expected a string, got {name!r}",
+            f"Invalid parameter 'commandName': expected a string, got {as_json(name)}",
         )
     if name == ALL:
         blocks = [block(c, dialect) for c in available(dialect)]

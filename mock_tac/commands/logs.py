@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from .. import codes
 from ..codes import ApiError
 from ..execution import Execution
+from ..protocol import as_json
 from ..registry import JOB_CONDUCTOR_READ, command
 from .common import DATE_FORMAT, flag, local_time, task_sample
 
@@ -100,7 +101,7 @@ def _date(params: dict[str, Any], name: str) -> float | None:
     except (ValueError, OverflowError):
         raise ApiError(
             codes.BAD_DATE,
-            f"{codes.TASK_LOG_CODES[codes.BAD_DATE]} {name}={value!r} does not "
+            f"{codes.TASK_LOG_CODES[codes.BAD_DATE]} {name}={as_json(value)} does not "
             "match yyyy-MM-dd HH:mm:ss",
         ) from None
 

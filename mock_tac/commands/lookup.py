@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import codes
 from ..codes import ApiError
+from ..protocol import as_json
 from ..registry import JOB_CONDUCTOR_READ, command
 from ..store import State, TaskState
 from .common import SAMPLE_AUTH, task_sample
@@ -111,7 +112,7 @@ def _task_name(engine: Engine, params: dict[str, Any]) -> str:
         if not isinstance(value, str):
             raise ApiError(
                 codes.INVALID_PARAMETER,
-                f"Invalid parameter '{name}': expected a string, got {value!r}",
+                f"Invalid parameter '{name}': expected a string, got {as_json(value)}",
             )
         return value
     raise ApiError(codes.INVALID_PARAMETER, f"Missing parameter: {preferred}")

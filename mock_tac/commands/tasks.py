@@ -8,7 +8,7 @@ from .. import codes
 from ..codes import ApiError
 from ..execution import Execution
 from ..faults import on_execution_started
-from ..protocol import as_json_text
+from ..protocol import as_json, as_json_text, json_kind
 from ..registry import JOB_CONDUCTOR_MANAGEMENT, JOB_CONDUCTOR_READ, command
 from ..store import State, TaskState
 
@@ -178,7 +178,7 @@ def _context(params: dict[str, Any]) -> dict[str, str]:
         raise ApiError(
             codes.INVALID_PARAMETER,
             "Invalid parameter 'context': expected an object of context "
-            f"variables, got {type(value).__name__}",
+            f"variables, got {json_kind(value)}",
         )
     return {str(k): v if isinstance(v, str) else _to_text(v) for k, v in value.items()}
 
@@ -193,14 +193,14 @@ def _jvm_params(params: dict[str, Any]) -> list[str]:
         return list(value)
     raise ApiError(
         codes.INVALID_PARAMETER,
-        "Invalid parameter 'jvmParams': expected a list of strings",
+        "Invalid parameter 'jvmParams': expected an array of strings, got "
+        + as_json(value),
     )
 
 
 def _to_text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return "" if value is None else str(value)
+    """A context value as the job receives it: text, and nested values as JSON."""
+    return "" if value is None else as_json_text(value)
 
 
 def _jump_virtual_clock(engine: Engine, deadline: float | None) -> None:
