@@ -95,6 +95,13 @@ class TestTaskNameParameter:
         assert ask(engine("5.4"), "getTaskIdByName", label="x")["returnCode"] == 79
         assert ask(engine("5.6"), "getTaskIdByName", taskName="x")["returnCode"] == 5
 
+    def test_miss_texts(self) -> None:
+        """79 carries TAC's documented text first; 5 names the label."""
+        old = ask(engine("5.4"), "getTaskIdByName", label="nope")
+        assert old["error"] == "No task with input name. (label=nope)"
+        new = ask(engine("8.0"), "getTaskIdByName", taskName="nope")
+        assert new["error"] == "Cannot find task with label=nope"
+
 
 def test_old_client_polls_get_task_status_over_http() -> None:
     """A pre-5.6 client: runTask without execRequestId, then getTaskStatus."""

@@ -41,9 +41,10 @@ def get_task_id_by_name(engine: Engine, params: dict[str, Any]) -> dict[str, Any
         for task in state.tasks.values():
             if task.spec.label == name:
                 return {"taskId": task.id}
-    raise ApiError(
-        engine.dialect.task_name_miss_code, f"Cannot find task with label={name}"
-    )
+    code = engine.dialect.task_name_miss_code
+    if code == codes.NO_TASK_WITH_NAME:  # TAC's own text for 79, then the name
+        raise ApiError(code, f"{codes.TASK_NAME_CODES[code]} (label={name})")
+    raise ApiError(code, f"Cannot find task with label={name}")
 
 
 @command(
