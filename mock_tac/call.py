@@ -20,6 +20,8 @@ from __future__ import annotations
 import argparse
 import base64
 import json
+import math
+import re
 import sys
 import time
 from collections.abc import Sequence
@@ -27,6 +29,7 @@ from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import urlsplit, urlunsplit
 
+import json5
 import requests
 
 from .journal import mask_secrets
@@ -36,6 +39,7 @@ SERVLET = "metaServlet"
 DEFAULT_TIMEOUT = 300.0
 #: Exit statuses: a reply was printed; no reply (transport); bad usage.
 EXIT_REPLY, EXIT_NO_REPLY, EXIT_USAGE = 0, 1, 2
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class UsageError(Exception):
@@ -123,6 +127,7 @@ def add_caller_options(parser: argparse.ArgumentParser) -> None:
 def run_call(args: argparse.Namespace) -> int:
     """Send the request the options describe and print the reply."""
     try:
+        _check_timeout(args.timeout)
         if args.help_topic is not None:
             return _show_help(args)
         url = servlet_url(_required_url(args))
@@ -138,13 +143,20 @@ def servlet_url(tac_url: str) -> str:
     """The metaServlet URL under a TAC web-app root (kept if already there).
 
     Raises:
-        UsageError: not an http(s) URL.
+        UsageError: not an http(s) URL with a host, or not a valid URL at all
+            (an unclosed ``[`` of an IPv6 address, a port out of range).
     """
-    parts = urlsplit(tac_url.strip())
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    try:
+        parts = urlsplit(tac_url.strip())
+        port = parts.port  # a port out of range raises ValueError
+    except ValueError as exc:
+        raise UsageError(f"--tac-url {tac_url!r} is not a valid URL: {exc}") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
         raise UsageError(
             f"--tac-url must be an http:// or https:// URL, got {tac_url!r}"
         )
+    if port == 0:
+        raise UsageError(f"--tac-url {tac_url!r} names port 0, where no server listens")
     path = parts.path.rstrip("/")
     if path.rsplit("/", 1)[-1] != SERVLET:
         path = f"{path}/{SERVLET}"
@@ -171,16 +183,47 @@ def request_params(json_params: str | None, json_file: str | None) -> dict[str, 
     else:
         raise UsageError("Missing required option: json-params (or --json-file)")
     try:
-        params, _ = parse_json_object(data)
+        parse_json_object(data)
     except ProtocolError as exc:
         raise UsageError(f"{source}: {exc}") from None
-    return params
+    return _as_written(data)
+
+
+def _as_written(data: bytes) -> dict[str, Any]:
+    """The request object exactly as its text writes it.
+
+    :func:`parse_json_object`, which checked the text, reads it as a server
+    does: a lone surrogate escape (``"\\ud800"``) becomes U+FFFD. A client
+    sends what it was given, so the escape is kept (see :func:`encode_params`).
+    """
+    text = data.decode("utf-8-sig")
+    try:
+        return json.loads(text)
+    except ValueError:
+        return json5.loads(text)
 
 
 def encode_params(params: dict[str, Any]) -> str:
-    """Compact JSON, standard Base64 with padding: what TAC's own tools send."""
-    text = json.dumps(params, ensure_ascii=False, separators=(",", ":"))
+    """Compact JSON, standard Base64 with padding: what TAC's own tools send.
+
+    Text goes out as UTF-8, except a lone UTF-16 surrogate, which UTF-8
+    cannot hold: it is written as its JSON escape (``\\ud800``), as given.
+    """
+    text = _json_text(params, separators=(",", ":"))
     return base64.b64encode(text.encode("utf-8")).decode("ascii")
+
+
+def _json_text(value: Any, **options: Any) -> str:
+    """JSON with non-ASCII kept, but lone surrogates escaped (UTF-8 safe)."""
+    text = json.dumps(value, ensure_ascii=False, **options)
+    return _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def _check_timeout(timeout: float) -> None:
+    if not (math.isfinite(timeout) and timeout > 0):
+        raise UsageError(
+            f"--timeout must be a positive number of seconds, got {timeout:g}"
+        )
 
 
 def send(url: str, params: dict[str, Any], timeout: float) -> requests.Response:
@@ -232,9 +275,9 @@ def _reply_object(
 
 def _print_reply(reply: dict[str, Any], indented: bool, out: TextIO) -> None:
     if indented:
-        print(json.dumps(reply, indent=2, ensure_ascii=False), file=out)
+        print(_json_text(reply, indent=2), file=out)
     else:
-        print(json.dumps(reply, separators=(",", ":"), ensure_ascii=False), file=out)
+        print(_json_text(reply, separators=(",", ":")), file=out)
 
 
 def _show_help(args: argparse.Namespace) -> int:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import socket
+import sys
 from pathlib import Path
 
 import pytest
 
 from mock_tac import cli
-from mock_tac.call import UsageError, main, servlet_url
+from mock_tac.call import UsageError, _print_reply, encode_params, main, servlet_url
 from mock_tac.server import LiveServer
 
 CREDS = "'authUser':'admin@company.com','authPass':'admin'"
@@ -161,6 +163,72 @@ class TestUsageErrors:
         argv = ["--tac-url", root, "-json", "{}", "--json-file", str(request)]
         assert main(argv) == 2
         assert "not both" in capsys.readouterr().err
+
+    @pytest.mark.parametrize("timeout", ["0", "-1", "nan", "inf", "-inf"])
+    def test_a_timeout_that_is_not_a_positive_number(
+        self, timeout: str, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        argv = [
+            "--tac-url",
+            "http://127.0.0.1:1/",
+            "-json",
+            "{}",
+            f"--timeout={timeout}",
+        ]
+
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(
+            f"usage: --timeout must be a positive number of seconds, got {timeout}"
+        )
+        assert "Traceback" not in err
+
+    @pytest.mark.parametrize(
+        ("url", "words"),
+        [
+            ("http://[::1", "is not a valid URL: Invalid IPv6 URL"),
+            ("http://h:99999/tac", "is not a valid URL: Port out of range"),
+            ("http://:8080/tac", "must be an http:// or https:// URL"),
+            ("http://h:0/tac", "names port 0"),
+        ],
+    )
+    def test_a_url_that_cannot_be_requested(
+        self, url: str, words: str, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        assert main(["--tac-url", url, "-json", "{'actionName':'help'}"]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("usage: --tac-url ")
+        assert words in err.splitlines()[0]
+
+
+class TestLoneSurrogates:
+    """A lone surrogate escape is sent as written, as a JSON escape."""
+
+    def test_it_goes_out_as_its_json_escape(self) -> None:
+        params = json.loads(
+            '{"actionName":"help","commandName":"x\\ud800\\ud83d\\ude00"}'
+        )
+
+        wire = base64.b64decode(encode_params(params)).decode("utf-8")
+
+        assert wire == '{"actionName":"help","commandName":"x\\ud800\U0001f600"}'
+
+    def test_the_request_is_sent_and_the_reply_printed(
+        self, root: str, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        params = '{"actionName":"getTaskIdByName",' + CREDS.replace("'", '"')
+        params += ',"taskName":"x\\ud800"}'
+
+        assert main(["--tac-url", root, "--json-params", params]) == 0
+        reply = first_line(capsys.readouterr().out)
+        assert reply["returnCode"] == 5
+
+    def test_a_reply_holding_one_is_printed_escaped(
+        self, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        _print_reply({"error": "x\ud800"}, False, sys.stdout)
+
+        assert capsys.readouterr().out == '{"error":"x\\ud800"}\n'
 
 
 class TestTransportFailures:
