@@ -56,7 +56,7 @@ MAX_ADVANCE_SECONDS = 315_360_000.0
 #: latest instant a clock may be set to (2100-01-01)
 MAX_INSTANT = 4_102_444_800.0
 MAX_JOURNAL_LIMIT = 10_000
-_METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"]
+_METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "TRACE"]
 _NS = "/ns/<namespace>"
 
 
