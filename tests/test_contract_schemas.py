@@ -13,6 +13,7 @@ from mock_tac import MockTac
 from mock_tac.contract import (
     Contract,
     ContractViolation,
+    SchemaError,
     check_reply,
     check_request,
     default_contract,
@@ -197,6 +198,33 @@ class TestSchemaFiles:
         assert "myCommand" not in default_contract().actions()
         bad = {"actionName": "myCommand", **ADMIN, "taskName": 3}
         assert [v.path for v in contract.validate_request(bad)] == ["taskName"]
+
+    def test_a_missing_directory_is_an_error(self, tmp_path: Path) -> None:
+        missing = tmp_path / "no" / "such" / "dir"
+
+        with pytest.raises(SchemaError, match="does not exist") as raised:
+            Contract.extended(missing)
+
+        assert str(missing) in str(raised.value)
+
+    def test_a_directory_without_schema_files_is_an_error(self, tmp_path: Path) -> None:
+        (tmp_path / "notes.txt").write_text("not a schema")
+
+        with pytest.raises(SchemaError, match=r"holds no schema files \(\*\.json\)"):
+            Contract.extended(tmp_path)
+
+    def test_a_file_is_not_a_directory(self, tmp_path: Path) -> None:
+        schema = tmp_path / "myCommand.request.json"
+        schema.write_text("{}")
+
+        with pytest.raises(SchemaError, match="is not a directory"):
+            Contract.extended(schema)
+
+    def test_a_schema_that_is_not_json_names_its_file(self, tmp_path: Path) -> None:
+        (tmp_path / "myCommand.request.json").write_text("{oops")
+
+        with pytest.raises(SchemaError, match="myCommand.request.json"):
+            Contract.extended(tmp_path)
 
 
 class TestTheMockKeepsTheContract:

@@ -14,11 +14,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from .schema import Contract, ContractViolation, Violation, default_contract
+from .schema import (
+    Contract,
+    ContractViolation,
+    SchemaError,
+    Violation,
+    default_contract,
+)
 
 __all__ = [
     "Contract",
     "ContractViolation",
+    "SchemaError",
     "Violation",
     "check_reply",
     "check_request",

@@ -66,18 +66,27 @@ class ContractViolation(AssertionError):
         )
 
 
+class SchemaError(ValueError):
+    """A schema directory or file cannot be used; the message names it."""
+
+
 class Contract:
     """The schemas of one or more directories, ready to validate against.
 
     Later directories override files of the same name in earlier ones, so a
     project can refine or add schemas without copying the packaged set.
+
+    Raises:
+        SchemaError: a directory does not exist, holds no ``*.json`` file, or
+            holds a file that is not a JSON object; a misspelt path never
+            leaves the project's own schemas silently unused.
     """
 
     def __init__(self, *directories: str | Path) -> None:
         self._schemas: dict[str, dict[str, Any]] = {}
         for directory in directories or (_packaged_directory(),):
-            for path in sorted(Path(directory).glob("*.json")):
-                schema = json.loads(path.read_text("utf-8"))
+            for path in _schema_files(Path(directory)):
+                schema = _read_schema(path)
                 # A file without $id still resolves "common.json#..." refs.
                 self._schemas[path.name] = {"$id": BASE_URI + path.name, **schema}
         resources_ = [
@@ -92,7 +101,12 @@ class Contract:
 
     @classmethod
     def extended(cls, *directories: str | Path) -> Contract:
-        """The packaged schemas plus (and overridden by) those of ``directories``."""
+        """The packaged schemas plus (and overridden by) those of ``directories``.
+
+        Raises:
+            SchemaError: as :class:`Contract` does, for a directory that does
+                not exist or holds no schema file.
+        """
         return cls(_packaged_directory(), *directories)
 
     def __repr__(self) -> str:
@@ -305,6 +319,29 @@ def _emulated_actions() -> Collection[str]:
     from ..engine import COMMANDS  # the engine registers every command on import
 
     return COMMANDS
+
+
+def _schema_files(directory: Path) -> list[Path]:
+    if not directory.exists():
+        raise SchemaError(f"schema directory {str(directory)!r} does not exist")
+    if not directory.is_dir():
+        raise SchemaError(f"schema directory {str(directory)!r} is not a directory")
+    files = sorted(directory.glob("*.json"))
+    if not files:
+        raise SchemaError(
+            f"schema directory {str(directory)!r} holds no schema files (*.json)"
+        )
+    return files
+
+
+def _read_schema(path: Path) -> dict[str, Any]:
+    try:
+        schema = json.loads(path.read_text("utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise SchemaError(f"cannot read schema {str(path)!r}: {exc}") from None
+    if not isinstance(schema, dict):
+        raise SchemaError(f"schema {str(path)!r} is not a JSON object")
+    return schema
 
 
 def _packaged_directory() -> Path:
