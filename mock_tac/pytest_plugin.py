@@ -16,15 +16,19 @@ mock-tac`` makes these fixtures available in any test suite:
 * ``mock_tac_namespace``: a namespace name of this test's own, for tests that
   share one server.
 
-A test module can point either at another scenario with
-``@pytest.mark.mock_tac_scenario("path/to/scenario.yaml")``.
+A test, class or module can point them at another scenario with
+``@pytest.mark.mock_tac_scenario("path/to/scenario.yaml")``. A relative path
+is looked up next to the test file that carries the mark first, then in the
+current directory, so the suite runs alike from any directory.
 """
 
 from __future__ import annotations
 
 import itertools
+import os
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -32,6 +36,7 @@ from .admin import AdminClient
 from .clock import VirtualClock
 from .contract.inprocess import InProcessTac
 from .mock import MockTac
+from .scenario import ScenarioError
 from .server import LiveServer
 
 
@@ -50,7 +55,38 @@ def mock_tac(request: pytest.FixtureRequest) -> MockTac:
     if marker is None:
         return MockTac()
     scenario = marker.args[0] if marker.args else None
+    if isinstance(scenario, str | os.PathLike):
+        scenario = scenario_path(scenario, Path(request.node.path).parent)
     return MockTac(scenario, **marker.kwargs)
+
+
+def scenario_path(path: str | os.PathLike[str], test_directory: Path) -> Path:
+    """Where a ``mock_tac_scenario`` path points, seen from a test file.
+
+    An absolute path is kept. A relative one is taken next to the test file
+    when a file is there, else in the current directory when one is there.
+
+    Raises:
+        ScenarioError: neither place holds the file; the message names both.
+    """
+    path = Path(path)
+    if path.is_absolute():
+        return path
+    beside = test_directory / path
+    if beside.exists():
+        return beside
+    if path.exists():
+        return path
+    raise ScenarioError(
+        str(path),
+        [
+            (
+                "",
+                f"no such scenario file next to the test file ({beside}) "
+                f"nor in the current directory ({Path.cwd() / path})",
+            )
+        ],
+    )
 
 
 @pytest.fixture
