@@ -52,8 +52,8 @@ DEFAULT_EXAMPLES = 25
 DEFAULT_TIMEOUT = 30.0
 #: Shrinking runs the client again and again; stop after this many runs.
 SHRINK_BUDGET = 100
-#: Cases drawn per scenario asked for, so that duplicates do not cut a check short.
-DRAWS_PER_EXAMPLE = 5
+#: Searches a check makes at most to run as many distinct cases as asked.
+SEARCH_ROUNDS = 10
 PLACEHOLDERS = ("{url}", "{task_id}", "{task_name}", "{user}", "{password}")
 #: ``{{word}}`` (the literal text ``{word}``) or ``{word}`` (a placeholder).
 _BRACES = re.compile(r"\{\{(\w+)\}\}|\{(\w+)\}")
@@ -525,30 +525,41 @@ def check_client(
         if not result.passed:
             raise _CaseFailed(result)
 
-    # Hypothesis counts a case drawn twice as two examples, but the client
-    # runs once per distinct case: draw more, stop running at ``examples``.
-    prop = settings(
-        max_examples=examples * DRAWS_PER_EXAMPLE,
-        database=None,
-        deadline=None,
-        derandomize=False,
-        phases=[Phase.generate, Phase.shrink],
-        suppress_health_check=list(HealthCheck),
-        report_multiple_bugs=False,
-        verbosity=Verbosity.quiet,
-    )(given(check_cases())(attempt))
-    prop = hypothesis_seed(seed)(prop)
+    def search(draws: int, round_seed: int) -> Result | None:
+        prop = settings(
+            max_examples=draws,
+            database=None,
+            deadline=None,
+            derandomize=False,
+            phases=[Phase.generate, Phase.shrink],
+            suppress_health_check=list(HealthCheck),
+            report_multiple_bugs=False,
+            verbosity=Verbosity.quiet,
+        )(given(check_cases())(attempt))
+        try:
+            hypothesis_seed(round_seed)(prop)()
+        except _CaseFailed as exc:
+            return exc.result
+        except Exception:  # hypothesis gave up on a flaky client: keep the smallest
+            failing = [r for r in cache.values() if not r.passed]
+            if not failing:
+                raise
+            return min(failing, key=lambda r: len(r.case.key()))
+        return None
 
+    # Hypothesis counts a case it draws twice as two examples, while the
+    # client runs once per distinct case: top up with more rounds, each with
+    # a seed derived from the run's, until ``examples`` distinct cases ran.
     failure = None
     try:
-        prop()
-    except _CaseFailed as exc:
-        failure = exc.result
-    except Exception:  # hypothesis gave up on a flaky client: keep the smallest
-        failing = [r for r in cache.values() if not r.passed]
-        failure = min(failing, key=lambda r: len(r.case.key())) if failing else None
-        if failure is None:
-            raise
+        for round_ in range(SEARCH_ROUNDS):
+            missing = examples - len(runs)
+            if missing <= 0:
+                break
+            draws = examples if round_ == 0 else 2 * missing + 2
+            failure = search(draws, (seed + round_) % 2**32)
+            if failure is not None:
+                break
     finally:
         for stopper in stopping:
             stopper.join()
