@@ -40,6 +40,8 @@ DEFAULT_TIMEOUT = 300.0
 #: Exit statuses: a reply was printed; no reply (transport); bad usage.
 EXIT_REPLY, EXIT_NO_REPLY, EXIT_USAGE = 0, 1, 2
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+#: A query string in an error message: the whole request, password included.
+_QUERY = re.compile(r"\?[A-Za-z0-9+/=%_\-]+")
 
 
 class UsageError(Exception):
@@ -240,7 +242,7 @@ def _send_and_print(url: str, params: dict[str, Any], args: argparse.Namespace) 
     try:
         response = send(url, params, args.timeout)
     except requests.RequestException as exc:
-        print(f"mock-tac call: no reply from {url}: {exc}", file=err)
+        print(f"mock-tac call: no reply from {url}: {_reason(exc)}", file=err)
         return EXIT_NO_REPLY
     if args.verbose:
         millis = (time.monotonic() - started) * 1000
@@ -252,13 +254,24 @@ def _send_and_print(url: str, params: dict[str, Any], args: argparse.Namespace) 
     return EXIT_REPLY
 
 
+def _reason(exc: requests.RequestException) -> str:
+    """Why no reply came, without the request URL: its query is the request,
+    password included, in Base64."""
+    text = str(exc)
+    return _QUERY.sub("?<request>", text)
+
+
 def _reply_object(
     response: requests.Response, url: str, err: TextIO
 ) -> dict[str, Any] | None:
     if response.status_code != 200:
         print(
-            f"mock-tac call: HTTP {response.status_code} from {url} "
-            "(is --tac-url the TAC web application root?)",
+            f"mock-tac call: HTTP {response.status_code} from {url}"
+            + (
+                " (is --tac-url the TAC web application root?)"
+                if response.status_code == 404
+                else ""
+            ),
             file=err,
         )
         return None
@@ -297,7 +310,7 @@ def _show_help(args: argparse.Namespace) -> int:
     try:
         response = send(url, params, args.timeout)
     except requests.RequestException as exc:
-        print(f"mock-tac call: no reply from {url}: {exc}", file=sys.stderr)
+        print(f"mock-tac call: no reply from {url}: {_reason(exc)}", file=sys.stderr)
         return EXIT_NO_REPLY
     reply = _reply_object(response, url, sys.stderr)
     if reply is None:

@@ -272,3 +272,26 @@ def test_servlet_url(given: str, expected: str) -> None:
 def test_servlet_url_refuses_non_http(bad: str) -> None:
     with pytest.raises(UsageError):
         servlet_url(bad)
+
+
+def test_no_reply_message_never_carries_the_request(capsys) -> None:
+    """The query string is the request in Base64, password included."""
+    import socket
+
+    from mock_tac.call import main as call_main
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    code = call_main(
+        [
+            f"--tac-url=http://127.0.0.1:{port}/org.talend.administrator/",
+            "--json-params={'actionName':'listTasks','authUser':'a',"
+            "'authPass':'SECRETPW99'}",
+            "--timeout=5",
+        ]
+    )
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "no reply" in err
+    assert "eyJ" not in err and "SECRETPW99" not in err
