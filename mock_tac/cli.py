@@ -180,6 +180,8 @@ def run_serve(args: argparse.Namespace) -> int:
 
     configure_logging(args.quiet)
     try:
+        if args.admin_token is not None and not args.admin_token.strip():
+            raise ValueError("--admin-token must not be empty")
         clock_scale, clock_auto = clock_settings(args)
         mock = MockTac(
             args.scenario,

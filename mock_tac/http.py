@@ -134,7 +134,11 @@ def _raw_request() -> bytes | None:
 
 
 def _log_request(namespace: str, outcome: Outcome, started: float) -> None:
-    """One line per request: action, task, execution, returnCode, duration."""
+    """One line per request: action, task, execution, returnCode, duration.
+
+    A request a transport fault kept from the engine has no returnCode: its
+    line names the fault instead.
+    """
     entry = outcome.entry
     words = [f"{request.method} {_loggable(entry.action or '-')}"]
     if namespace != DEFAULT_NAMESPACE:
@@ -143,7 +147,8 @@ def _log_request(namespace: str, outcome: Outcome, started: float) -> None:
         words.append(f"task={_loggable(entry.task_id)}")
     if entry.exec_request_id:
         words.append(f"exec={_loggable(entry.exec_request_id)}")
-    words.append(f"returnCode={entry.return_code}")
+    if entry.return_code is not None:
+        words.append(f"returnCode={entry.return_code}")
     if entry.transport.get("faults"):
         words.append("faults=" + ",".join(entry.transport["faults"]))
     words.append(f"{(time.monotonic() - started) * 1000:.0f}ms")
@@ -211,14 +216,17 @@ def _apply_transport_faults(
     else:
         entry = faults.journal_unanswered(engine, raw, request.method, transport)
         outcome = Outcome(reply={}, entry=entry)
-    _log_request(transport["namespace"], outcome, started)
-
-    if spec.fault == "http_error":
-        return _error_page(spec.status or 500)
-    if spec.fault == "reset":
-        return _reset_connection()
     if spec.fault == "hang":
         _hang(engine, spec, released)
+    _log_request(transport["namespace"], outcome, started)
+    return _faulty_response(spec, body)
+
+
+def _faulty_response(spec: faults.FaultSpec, body: bytes) -> Response:
+    """What the client receives instead of (or in place of) the reply ``body``."""
+    if spec.fault == "http_error":
+        return _error_page(spec.status or 500)
+    if spec.fault in ("reset", "hang"):
         return _reset_connection()
     if spec.fault == "truncated":
         return Response(

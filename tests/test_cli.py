@@ -151,6 +151,8 @@ def test_version() -> None:
         (["--clock-scale", "60"], "--clock-scale goes with --clock scaled"),
         (["--clock-mode", "frozen"], "--clock-mode goes with --clock virtual"),
         (["--host", "999.1.1.1"], "cannot serve on 999.1.1.1"),
+        (["--admin-token", ""], "--admin-token must not be empty"),
+        (["--admin-token", "  "], "--admin-token must not be empty"),
     ],
 )
 def test_bad_options_are_usage_errors(options: list[str], fragment: str) -> None:

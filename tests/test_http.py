@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import http.client
 import json
+import logging
 from urllib.parse import urlsplit
 
 import pytest
@@ -211,3 +212,17 @@ class TestPaths:
     def test_invalid_context_path_is_refused(self, bad: str) -> None:
         with pytest.raises(ValueError, match="context path"):
             MockTac(context_path=bad)
+
+
+def test_log_line_of_a_faulted_request_names_the_fault(
+    quick_server: LiveServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A request kept from the engine has no returnCode; its line says why."""
+    caplog.set_level(logging.INFO, logger="mock_tac")
+    quick_server.mock.add_fault(fault="empty", action="runTask")
+    response = requests.get(f"{quick_server.url}?{encode_request(RUN)}", timeout=10)
+    assert response.content == b""
+    lines = [r.getMessage() for r in caplog.records if r.name == "mock_tac.http"]
+    assert lines and "faults=empty" in lines[-1]
+    assert "returnCode=None" not in lines[-1]
+    assert "admin" not in lines[-1].replace("admin@company.com", "")
