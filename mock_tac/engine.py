@@ -152,9 +152,13 @@ class Engine:
             raise ApiError(codes.INVALID_PARAMETER, f"Cannot find task with id={shown}")
         return task
 
-    def new_exec_request_id(self, state: State) -> str:
-        """``<13-digit epoch millis>_<5 alphanumerics>``, unique in this engine."""
-        millis = int(self.clock.now() * 1000)
+    def new_exec_request_id(self, state: State, started_at: float) -> str:
+        """``<13-digit epoch millis>_<5 alphanumerics>``, unique in this engine.
+
+        The milliseconds are those of ``started_at``, the execution's start as
+        it is recorded, so the id and the start never differ.
+        """
+        millis = int(started_at * 1000)
         while True:
             suffix = "".join(secrets.choice(_ID_ALPHABET) for _ in range(5))
             candidate = f"{millis:013d}_{suffix}"

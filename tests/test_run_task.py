@@ -38,6 +38,16 @@ def assert_matches_golden(reply: dict, name: str) -> None:
         assert EXEC_REQUEST_ID.match(reply["execRequestId"])
 
 
+class TickingClock(VirtualClock):
+    """A frozen virtual clock that moves 0.7 ms forward at every reading."""
+
+    def __init__(self) -> None:
+        super().__init__(start=1_700_000_000.9995, auto=False)
+
+    def now(self) -> float:
+        return self.advance(0.0007)
+
+
 def virtual_engine(scenario: dict = QUICK_SCENARIO) -> Engine:
     return Engine(parse_scenario(scenario), clock=VirtualClock(start=1_700_000_000))
 
@@ -240,6 +250,15 @@ class TestBusyTask:
         engine = virtual_engine()
         exec_id = run(engine, 1)["execRequestId"]
         assert exec_id.startswith("1700000000000_")
+
+    def test_exec_request_id_millis_are_the_recorded_start(self) -> None:
+        """One clock reading serves both, even on a clock that moves at every read."""
+        engine = Engine(parse_scenario(QUICK_SCENARIO), clock=TickingClock())
+        for _ in range(5):
+            exec_id = run(engine, 5)["execRequestId"]
+            with engine.store.transaction() as state:
+                started_at = state.executions[exec_id].started_at
+            assert exec_id.split("_")[0] == f"{int(started_at * 1000):013d}"
 
 
 class TestAuthenticationAndActions:

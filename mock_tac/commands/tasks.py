@@ -152,15 +152,16 @@ def _start(
     context: dict[str, str],
     jvm_params: list[str],
 ) -> Execution:
+    now = engine.clock.now()  # read once: the id's millis are the start's
     task.runs += 1
-    task.deployment.mark_deployed(engine.clock.now())
+    task.deployment.mark_deployed(now)
     execution = Execution(
-        exec_request_id=engine.new_exec_request_id(state),
+        exec_request_id=engine.new_exec_request_id(state, now),
         task_id=task.id,
         run_number=task.runs,
         mode=mode,
         lifecycle=task.spec.lifecycle_for(task.runs),
-        started_at=engine.clock.now(),
+        started_at=now,
         context=context,
         jvm_params=jvm_params,
     )
