@@ -14,7 +14,8 @@ class Dialect:
     version: str
     auth_error: str
     generic_codes: tuple[int, ...]
-    async_exec_request_id: bool
+    #: runTask returns an execRequestId (5.6+); before, clients poll getTaskStatus.
+    run_task_exec_request_id: bool
     task_log_key: str
     task_name_param: str
     #: help prints ``Requires rights`` per command (8.0 only).
@@ -33,7 +34,7 @@ _TAC_56 = Dialect(
     version="5.6",
     auth_error="Incorrect password",
     generic_codes=(0, 1, 2, 3, 4, 5, 6),
-    async_exec_request_id=True,
+    run_task_exec_request_id=True,
     task_log_key="result",
     task_name_param="taskName",
 )
@@ -52,7 +53,7 @@ DIALECTS: dict[str, Dialect] = {
     "5.4": replace(
         _TAC_56,
         version="5.4",
-        async_exec_request_id=False,
+        run_task_exec_request_id=False,
         task_log_key="Task Log's contents: ",
         task_name_param="label",
         task_name_miss_code=79,

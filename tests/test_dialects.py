@@ -68,6 +68,14 @@ def test_async_run_task_returns_exec_request_id_from_5_6(version: str) -> None:
     assert ("execRequestId" in reply) is (version != "5.4")
 
 
+@pytest.mark.parametrize("version", VERSIONS)
+def test_sync_run_task_returns_exec_request_id_from_5_6(version: str) -> None:
+    """Before 5.6 runTask returned no execRequestId, in either mode."""
+    reply = ask(engine(version), "runTask", taskId=1, mode="synchronous")
+    assert reply["execDetailedStatus"] == "ENDED_OK"
+    assert ("execRequestId" in reply) is (version != "5.4")
+
+
 def test_before_5_6_there_is_no_get_task_execution_status() -> None:
     reply = ask(engine("5.4"), "getTaskExecutionStatus", execRequestId="1_abcde")
     assert reply["returnCode"] == 2

@@ -72,7 +72,7 @@ def get_name_by_task_id(engine: Engine, params: dict[str, Any]) -> dict[str, Any
 def get_task_status(engine: Engine, params: dict[str, Any]) -> dict[str, Any]:
     with engine.store.transaction() as state:
         task = engine.task(state, params)
-        if not engine.dialect.async_exec_request_id:
+        if not engine.dialect.run_task_exec_request_id:
             # Before 5.6 this is the only way to follow a run, so it is the
             # poll that ends a poll-counted phase.
             for execution in running_executions(engine, state, task):

@@ -54,20 +54,22 @@ def run_task(engine: Engine, params: dict[str, Any]) -> dict[str, Any]:
         execution = _start(engine, state, task, mode, context, jvm_params)
         exec_request_id = execution.exec_request_id
 
+    # Before 5.6 runTask answered no execRequestId, in either mode.
+    with_id = engine.dialect.run_task_exec_request_id
     if mode == "asynchronous":
-        if not engine.dialect.async_exec_request_id:
-            return {}
-        return {"execRequestId": exec_request_id}
+        return {"execRequestId": exec_request_id} if with_id else {}
 
     execution = engine.wait_for_end(exec_request_id)
     with engine.store.transaction() as state:
         task_status = task_status_of(engine, state, state.tasks[execution.task_id])
-    return {
+    reply = {
         **execution.status_fields(),
         "errorStatus": execution.error_status,
-        "execRequestId": execution.exec_request_id,
         "status": task_status,
     }
+    if with_id:
+        reply["execRequestId"] = execution.exec_request_id
+    return reply
 
 
 @command(
