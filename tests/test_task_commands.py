@@ -441,6 +441,45 @@ class TestCreateUpdateDelete:
         assert reply["returnCode"] == 5
         assert "PANIC" in reply["error"]
 
+    @pytest.mark.parametrize("action", ["createTask", "updateTask"])
+    @pytest.mark.parametrize(
+        ("name", "value", "shown"),
+        [
+            ("branch", {"a": 1}, '{"a":1}'),
+            ("branch", [], "[]"),
+            ("branch", True, "true"),
+            ("jobVersion", False, "false"),
+            ("contextName", ["Prod"], '["Prod"]'),
+            ("executionServerName", {}, "{}"),
+        ],
+    )
+    def test_text_fields_refuse_other_json_types(
+        self, action: str, name: str, value: Any, shown: str
+    ) -> None:
+        """Every text field answers 5 for a boolean, array or object, branch too."""
+        e = engine()
+        target = {"taskId": 1} if action == "updateTask" else {}
+        fields = {"taskName": "fresh", "projectName": "P", "jobName": "j"}
+        reply = ask(e, action, **target, **fields, **{name: value})
+        assert (reply["returnCode"], reply["error"]) == (
+            5,
+            f"Invalid parameter '{name}': expected a string, got {shown}",
+        )
+        assert [t["label"] for t in ok(e, "listTasks")["result"]].count("fresh") == 0
+
+    def test_update_context_is_ignored_but_must_be_an_object(self) -> None:
+        e = engine()
+        ok(e, "updateTask", taskId=1, context={"db": "prod"})
+        reply = ask(e, "updateTask", taskId=1, context="db=prod")
+        assert reply["returnCode"] == 5
+        assert "'context'" in reply["error"]
+
+    def test_numbers_in_text_fields_are_kept_as_their_json_text(self) -> None:
+        e = engine()
+        ok(e, "updateTask", taskId=1, branch=1e308, jobVersion=2)
+        listed = _listed(e, 1)
+        assert (listed["branch"], listed["applicationVersion"]) == ("1e+308", "2")
+
     def test_update_changes_only_given_fields(self) -> None:
         e = engine()
         ok(e, "updateTask", taskId=2, taskName="repaired", contextName="Prod")

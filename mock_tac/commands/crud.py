@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from .. import codes
 from ..codes import ApiError
 from ..engine import parse_id
-from ..protocol import as_json
+from ..protocol import as_json, json_kind
 from ..registry import JOB_CONDUCTOR_MANAGEMENT, command
 from ..scenario import TaskSpec
 from ..store import State, TaskState
@@ -105,6 +105,7 @@ def create_task(engine: Engine, params: dict[str, Any]) -> dict[str, Any]:
 def update_task(engine: Engine, params: dict[str, Any]) -> dict[str, Any]:
     with engine.store.transaction() as state:
         task = engine.task(state, params)
+        _refuse_non_object_context(params)
         changes = _spec_changes(params)
         settings = _settings(params)
         if "label" in changes:
@@ -157,29 +158,52 @@ def _busy_status(task: TaskState) -> str:
 def _spec_changes(params: dict[str, Any]) -> dict[str, Any]:
     changes: dict[str, Any] = {}
     for name, spec_field in SPEC_PARAMS.items():
-        value = params.get(name)
-        if value is None:
-            continue
-        if not isinstance(value, (str, int, float)) or isinstance(value, bool):
-            raise ApiError(
-                codes.INVALID_PARAMETER,
-                f"Invalid parameter '{name}': expected a string, got {as_json(value)}",
-            )
-        value = str(value)
-        if name in ("taskName", "jobName", "projectName") and not value.strip():
-            raise ApiError(
-                codes.INVALID_PARAMETER, f"Invalid parameter '{name}': it is empty"
-            )
-        changes[spec_field] = value
+        value = _string(params, name)
+        if value is not None:
+            changes[spec_field] = value
     return changes
+
+
+def _refuse_non_object_context(params: dict[str, Any]) -> None:
+    """updateTask's ``context`` is ignored, but must be an object as runTask's."""
+    value = params.get("context")
+    if value is not None and not isinstance(value, dict):
+        raise ApiError(
+            codes.INVALID_PARAMETER,
+            "Invalid parameter 'context': expected an object of context "
+            f"variables, got {json_kind(value)}",
+        )
+
+
+def _string(params: dict[str, Any], name: str) -> str | None:
+    """A text parameter, or None when absent (or null).
+
+    A number is taken as its JSON text (``1.0`` → ``"1.0"``); booleans,
+    arrays and objects answer 5.
+    """
+    value = params.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+        raise ApiError(
+            codes.INVALID_PARAMETER,
+            f"Invalid parameter '{name}': expected a string, got {as_json(value)}",
+        )
+    value = text(value)
+    if name in ("taskName", "jobName", "projectName") and not value.strip():
+        raise ApiError(
+            codes.INVALID_PARAMETER, f"Invalid parameter '{name}': it is empty"
+        )
+    return value
 
 
 def _settings(params: dict[str, Any]) -> dict[str, str]:
     settings = {
         name: text(flag(params, name)) for name in FLAG_PARAMS if name in params
     }
-    if params.get("branch") not in (None, ""):
-        settings["branch"] = text(params["branch"])
+    branch = _string(params, "branch")
+    if branch not in (None, ""):
+        settings["branch"] = branch
     state_rule = params.get("onUnknownStateJob")
     if state_rule not in (None, ""):
         if state_rule not in ON_UNKNOWN_STATE_JOB:
