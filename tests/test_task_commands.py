@@ -341,9 +341,21 @@ class TestTaskLog:
     def test_task_never_run_has_an_empty_log(self) -> None:
         assert ok(engine(), "taskLog", taskId=1)["result"] == ""
 
-    def test_bad_last_execution_flag_is_code_5(self) -> None:
-        reply = ask(engine(), "taskLog", taskId=1, lastExecution="maybe")
+    @pytest.mark.parametrize("bad", ["maybe", "", 1, []])
+    def test_bad_last_execution_flag_is_code_5(self, bad: Any) -> None:
+        reply = ask(engine(), "taskLog", taskId=1, lastExecution=bad)
         assert reply["returnCode"] == 5
+        assert "'lastExecution'" in reply["error"]
+
+    @pytest.mark.parametrize("name", ["startTime", "endTime"])
+    def test_empty_date_is_code_226_not_absent(self, name: str) -> None:
+        reply = ask(engine(), "taskLog", taskId=1, **{name: ""})
+        assert reply["returnCode"] == 226
+        assert f'{name}=""' in reply["error"]
+
+    def test_null_dates_and_flag_are_absent(self) -> None:
+        reply = ok(engine(), "taskLog", taskId=1, lastExecution=None, startTime=None)
+        assert reply["result"] == ""
 
 
 class TestGenerateAndDeploy:
@@ -466,6 +478,32 @@ class TestCreateUpdateDelete:
             f"Invalid parameter '{name}': expected a string, got {shown}",
         )
         assert [t["label"] for t in ok(e, "listTasks")["result"]].count("fresh") == 0
+
+    @pytest.mark.parametrize(
+        ("name", "fragment"),
+        [
+            ("active", 'expected true or false, got ""'),
+            ("pauseOnError", 'expected true or false, got ""'),
+            ("timeout", 'expected a number of seconds, got ""'),
+            ("onUnknownStateJob", '"" is not one of'),
+            ("branch", "it is empty"),
+        ],
+    )
+    def test_empty_string_is_a_value_not_an_absent_field(
+        self, name: str, fragment: str
+    ) -> None:
+        e = engine()
+        fields = {"taskName": "fresh", "projectName": "P", "jobName": "j"}
+        reply = ask(e, "createTask", **fields, **{name: ""})
+        assert reply["returnCode"] == 5
+        assert f"'{name}'" in reply["error"] and fragment in reply["error"]
+        assert ask(e, "updateTask", taskId=1, **{name: ""})["returnCode"] == 5
+
+    def test_null_fields_are_not_given(self) -> None:
+        e = engine()
+        ok(e, "updateTask", taskId=1, active=None, branch=None, timeout=None)
+        listed = _listed(e, 1)
+        assert (listed["active"], listed["branch"]) == ("true", "trunk")
 
     def test_update_context_is_ignored_but_must_be_an_object(self) -> None:
         e = engine()

@@ -24,11 +24,14 @@ def task_sample(action: str, **params: Any) -> dict[str, Any]:
 def flag(params: dict[str, Any], name: str, default: bool = False) -> bool:
     """A boolean parameter, given as a JSON boolean or as "true"/"false".
 
+    Absent or null: ``default``. Anything else, the empty string included,
+    is refused.
+
     Raises:
         ApiError: 5, naming the parameter and the value received.
     """
     value = params.get(name)
-    if value is None or value == "":
+    if value is None:
         return default
     if isinstance(value, bool):
         return value

@@ -44,6 +44,8 @@ FLAG_PARAMS = (
 )
 ON_UNKNOWN_STATE_JOB = ("WAIT", "KILL_TASK", "RESTART_TASK", "RECOVER_TASK")
 REQUIRED_FOR_CREATE = ("taskName", "projectName", "jobName")
+#: Text parameters that name something, so cannot be blank.
+NAMES = (*REQUIRED_FOR_CREATE, "branch")
 
 _TASK_FIELDS = {
     "active": True,
@@ -190,7 +192,7 @@ def _string(params: dict[str, Any], name: str) -> str | None:
             f"Invalid parameter '{name}': expected a string, got {as_json(value)}",
         )
     value = text(value)
-    if name in ("taskName", "jobName", "projectName") and not value.strip():
+    if name in NAMES and not value.strip():
         raise ApiError(
             codes.INVALID_PARAMETER, f"Invalid parameter '{name}': it is empty"
         )
@@ -199,13 +201,15 @@ def _string(params: dict[str, Any], name: str) -> str | None:
 
 def _settings(params: dict[str, Any]) -> dict[str, str]:
     settings = {
-        name: text(flag(params, name)) for name in FLAG_PARAMS if name in params
+        name: text(flag(params, name))
+        for name in FLAG_PARAMS
+        if params.get(name) is not None
     }
     branch = _string(params, "branch")
-    if branch not in (None, ""):
+    if branch is not None:
         settings["branch"] = branch
     state_rule = params.get("onUnknownStateJob")
-    if state_rule not in (None, ""):
+    if state_rule is not None:
         if state_rule not in ON_UNKNOWN_STATE_JOB:
             raise ApiError(
                 codes.INVALID_PARAMETER,
@@ -213,7 +217,7 @@ def _settings(params: dict[str, Any]) -> dict[str, str]:
                 f"not one of {', '.join(ON_UNKNOWN_STATE_JOB)}",
             )
         settings["onUnknownStateJob"] = state_rule
-    if params.get("timeout") not in (None, ""):
+    if params.get("timeout") is not None:
         timeout = parse_id(params["timeout"])
         if timeout is None or timeout < 0:
             raise ApiError(

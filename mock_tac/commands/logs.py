@@ -92,7 +92,7 @@ def execution_log(execution: Execution) -> str:
 
 def _date(params: dict[str, Any], name: str) -> float | None:
     value = params.get(name)
-    if value is None or value == "":
+    if value is None:
         return None
     try:
         if not isinstance(value, str):
