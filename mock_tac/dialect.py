@@ -23,6 +23,15 @@ class Dialect:
     #: getTaskIdByName's returnCode when no task has the name.
     task_name_miss_code: int = 5
 
+    @property
+    def refuses_insufficient_right(self) -> bool:
+        """True if TAC answers 7 (Insufficient right): from 6.3, which lists it.
+
+        Before, a user without the management right is let through by every
+        command but runTask (which has its own 32).
+        """
+        return 7 in self.generic_codes
+
     def has(self, since: str) -> bool:
         """True if a command that appeared in TAC ``since`` exists in this version."""
         return _version_key(since) <= _version_key(self.version)

@@ -31,7 +31,7 @@ from .protocol import (
     decode_request,
     json_kind,
 )
-from .registry import COMMANDS
+from .registry import COMMANDS, JOB_CONDUCTOR_MANAGEMENT
 from .scenario import Scenario, User, load_scenario
 from .store import MemoryStore, State, Store, TaskState
 
@@ -298,7 +298,18 @@ class Engine:
         if command is None or not self.dialect.has(command.since):
             raise ApiError(codes.INVALID_REQUEST, f"Unknown actionName: {action}")
         if command.requires_auth:
-            self.authenticate(params)
+            user = self.authenticate(params)
+            if (
+                command.rights == JOB_CONDUCTOR_MANAGEMENT
+                and not user.can_run
+                and not command.checks_right
+                and self.dialect.refuses_insufficient_right
+            ):
+                raise ApiError(
+                    codes.INSUFFICIENT_RIGHT,
+                    f"{codes.GENERIC_CODES[codes.INSUFFICIENT_RIGHT]} "
+                    f"({command.rights})",
+                )
         return command.handler(self, params)
 
     def _finish(

@@ -36,6 +36,9 @@ class Command:
     error_codes: dict[int, str] = field(default_factory=dict)
     #: What TAC 8.0's help prints as ``Requires rights``; empty: no line.
     rights: str = ""
+    #: The handler refuses a user without the right itself, with a code of
+    #: its own (runTask's 32); otherwise the engine answers 7 for it.
+    checks_right: bool = False
 
 
 COMMANDS: dict[str, Command] = {}
@@ -50,12 +53,15 @@ def command(
     sample: dict[str, Any] | None = None,
     error_codes: dict[int, str] | None = None,
     rights: str = "",
+    checks_right: bool = False,
 ) -> Callable[[Handler], Handler]:
     """Register the decorated function as the handler of action ``name``.
 
     The handler gets the engine and the request parameters and returns the
     reply fields (without ``returnCode`` and ``executionTime``), or raises
-    :class:`~mock_tac.codes.ApiError`.
+    :class:`~mock_tac.codes.ApiError`. A command needing
+    :data:`JOB_CONDUCTOR_MANAGEMENT` is refused to a user without that right
+    (``can_run: false``) before its handler runs, unless ``checks_right``.
     """
 
     def register(handler: Handler) -> Handler:
@@ -68,6 +74,7 @@ def command(
             sample=sample or {"actionName": name},
             error_codes=error_codes or {},
             rights=rights,
+            checks_right=checks_right,
         )
         return handler
 

@@ -78,7 +78,12 @@ class DeploymentSpec:
 
 @dataclass(frozen=True)
 class User:
-    """A TAC login. ``can_run=False`` is refused by ``runTask`` with 32."""
+    """A TAC login.
+
+    ``can_run=False`` is a user without the Job conductor management right
+    (read-only): runTask answers 32, the other management commands 7 (from
+    TAC 6.3 on); reading commands work.
+    """
 
     login: str
     password: str

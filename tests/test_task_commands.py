@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from mock_tac import ScenarioError, parse_scenario
 from mock_tac.clock import VirtualClock
 from mock_tac.engine import Engine
+from mock_tac.registry import COMMANDS, JOB_CONDUCTOR_MANAGEMENT, JOB_CONDUCTOR_READ
 
 from .conftest import ADMIN, Caller
 
@@ -565,6 +566,78 @@ class TestCreateUpdateDelete:
         ok(e, "deleteTask", taskId=7)
         created = ok(e, "createTask", taskName="again", projectName="P", jobName="j")
         assert created["taskId"] == 8
+
+
+VIEWER = {"authUser": "viewer@company.com", "authPass": "v"}
+MANAGEMENT = sorted(
+    name
+    for name, each in COMMANDS.items()
+    if each.rights == JOB_CONDUCTOR_MANAGEMENT and name != "runTask"
+)
+READING = sorted(n for n, c in COMMANDS.items() if c.rights == JOB_CONDUCTOR_READ)
+
+
+def viewer_engine(version: str) -> Engine:
+    users = [
+        {"login": "admin@company.com", "password": "admin"},
+        {"login": "viewer@company.com", "password": "v", "can_run": False},
+    ]
+    scenario = parse_scenario({**SCENARIO, "users": users})
+    return Engine(scenario, clock=VirtualClock(start=START), dialect=version)
+
+
+def as_viewer(e: Engine, action: str, **params: Any) -> dict[str, Any]:
+    return e.call({"actionName": action, **VIEWER, **params})
+
+
+class TestRights:
+    """A user with can_run: false lacks the Job conductor management right."""
+
+    @pytest.mark.parametrize("version", ["6.3", "7.3", "8.0"])
+    @pytest.mark.parametrize("action", MANAGEMENT)
+    def test_management_commands_answer_7(self, action: str, version: str) -> None:
+        e = viewer_engine(version)
+        params = {"taskName": "x", "projectName": "P", "jobName": "j"}
+        reply = as_viewer(e, action, taskId=7, **params)
+        assert (reply["returnCode"], reply["error"]) == (
+            7,
+            "Insufficient right (Job conductor management)",
+        )
+        assert ok(e, "getNameByTaskId", taskId=7)["taskName"] == "Load"
+
+    def test_management_commands_are_listed(self) -> None:
+        assert {"createTask", "deleteTask", "stopTask", "requestDeploy"} <= set(
+            MANAGEMENT
+        )
+
+    @pytest.mark.parametrize("version", ["5.4", "5.6"])
+    def test_before_6_3_only_run_task_is_refused(self, version: str) -> None:
+        e = viewer_engine(version)
+        assert as_viewer(e, "pauseTask", taskId=6)["returnCode"] == 0
+        assert as_viewer(e, "updateTask", taskId=7, branch="b")["returnCode"] == 0
+        run = as_viewer(e, "runTask", taskId=1, mode="asynchronous")
+        assert run["returnCode"] == 32
+
+    def test_run_task_keeps_its_own_32(self) -> None:
+        reply = as_viewer(viewer_engine("8.0"), "runTask", taskId=1, mode="synchronous")
+        assert (reply["returnCode"], reply["error"]) == (
+            32,
+            "No right to run this task",
+        )
+
+    @pytest.mark.parametrize("action", READING)
+    def test_reading_commands_work(self, action: str) -> None:
+        e = viewer_engine("8.0")
+        exec_request_id = run(e, 1)
+        reply = as_viewer(
+            e, action, taskId=1, taskName="load", execRequestId=exec_request_id
+        )
+        assert reply["returnCode"] == 0, reply
+
+    def test_credentials_are_checked_before_the_right(self) -> None:
+        e = viewer_engine("8.0")
+        reply = e.call({"actionName": "deleteTask", **VIEWER, "authPass": "x"})
+        assert reply["returnCode"] == 3
 
 
 class TestOverHttp:

@@ -36,6 +36,7 @@ MODES = ("synchronous", "asynchronous")
     },
     error_codes=codes.RUN_TASK_CODES,
     rights=JOB_CONDUCTOR_MANAGEMENT,
+    checks_right=True,
 )
 def run_task(engine: Engine, params: dict[str, Any]) -> dict[str, Any]:
     user = engine.authenticate(params)
