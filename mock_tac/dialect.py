@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from . import codes
+
 DEFAULT_VERSION = "8.0"
 
 
@@ -21,7 +23,7 @@ class Dialect:
     #: help prints ``Requires rights`` per command (8.0 only).
     help_rights: bool = False
     #: getTaskIdByName's returnCode when no task has the name.
-    task_name_miss_code: int = 5
+    task_name_miss_code: int = codes.INVALID_PARAMETER
 
     @property
     def refuses_insufficient_right(self) -> bool:
@@ -30,7 +32,17 @@ class Dialect:
         Before, a user without the management right is let through by every
         command but runTask (which has its own 32).
         """
-        return 7 in self.generic_codes
+        return codes.INSUFFICIENT_RIGHT in self.generic_codes
+
+    def answers(self, code: int) -> bool:
+        """True if a command's specific ``code`` is ever answered in this version.
+
+        help lists a command's specific codes only when this holds, so a
+        client building its error table from help finds what it will get.
+        """
+        if code == codes.NO_TASK_WITH_NAME:
+            return self.task_name_miss_code == code
+        return True
 
     def has(self, since: str) -> bool:
         """True if a command that appeared in TAC ``since`` exists in this version."""
@@ -38,7 +50,8 @@ class Dialect:
 
 
 #: 5.6: execRequestId and getTaskExecutionStatus appear; "taskName" replaces
-#: "label"; taskLog answers under "result"; the 5.x authentication text.
+#: "label"; taskLog answers under "result"; the 5.x authentication text, and
+#: the 5.x help's 79 for a getTaskIdByName miss.
 _TAC_56 = Dialect(
     version="5.6",
     auth_error="Incorrect password",
@@ -46,26 +59,28 @@ _TAC_56 = Dialect(
     run_task_exec_request_id=True,
     task_log_key="result",
     task_name_param="taskName",
+    task_name_miss_code=codes.NO_TASK_WITH_NAME,
 )
-#: 6.3 lists generic code 7 and says "Username or password is wrong".
+#: 6.3 lists generic code 7 and says "Username or password is wrong"; a
+#: getTaskIdByName miss answers 5, as 7/8-era lookups do.
 _TAC_63 = replace(
     _TAC_56,
     version="6.3",
     auth_error="Username or password is wrong",
     generic_codes=(0, 1, 2, 3, 4, 5, 6, 7),
+    task_name_miss_code=codes.INVALID_PARAMETER,
 )
 
 DIALECTS: dict[str, Dialect] = {
     # Before 5.6: no execRequestId (clients poll getTaskStatus), the 5.4-era
-    # help's getTaskIdByName sample sends "label" and lists code 79, and a
-    # 5.1/5.2 taskLog reply carried its text under "Task Log's contents: ".
+    # help's getTaskIdByName sample sends "label", and a 5.1/5.2 taskLog
+    # reply carried its text under "Task Log's contents: ".
     "5.4": replace(
         _TAC_56,
         version="5.4",
         run_task_exec_request_id=False,
         task_log_key="Task Log's contents: ",
         task_name_param="label",
-        task_name_miss_code=79,
     ),
     "5.6": _TAC_56,
     "6.3": _TAC_63,

@@ -99,9 +99,10 @@ class TestTaskNameParameter:
         assert ask(e, "getTaskIdByName", taskName="counted")["taskId"] == 3
         assert ask(e, "getTaskIdByName", label="counted")["taskId"] == 3
 
-    def test_miss_is_79_before_5_6_and_5_after(self) -> None:
+    def test_miss_is_79_in_5_x_and_5_after(self) -> None:
         assert ask(engine("5.4"), "getTaskIdByName", label="x")["returnCode"] == 79
-        assert ask(engine("5.6"), "getTaskIdByName", taskName="x")["returnCode"] == 5
+        assert ask(engine("5.6"), "getTaskIdByName", taskName="x")["returnCode"] == 79
+        assert ask(engine("6.3"), "getTaskIdByName", taskName="x")["returnCode"] == 5
 
     def test_miss_texts(self) -> None:
         """79 carries TAC's documented text first; 5 names the label."""

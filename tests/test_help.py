@@ -91,14 +91,18 @@ class TestListing:
 class TestCommandBlocks:
     @pytest.mark.parametrize("name", sorted(COMMANDS))
     def test_each_block_parses_back_to_the_registry(self, name: str) -> None:
-        reply = help_of(Engine(), commandName=name)
+        engine = Engine()
+        reply = help_of(engine, commandName=name)
         assert reply["returnCode"] == 0
         parsed = parse_block(reply["help"])
         command = COMMANDS[name]
         assert parsed["name"] == name
         assert parsed["auth"] == command.requires_auth
         assert parsed["sample"]["actionName"] == name
-        assert parsed["codes"] == command.error_codes
+        answered = engine.dialect.answers
+        assert parsed["codes"] == {
+            code: text for code, text in command.error_codes.items() if answered(code)
+        }
 
     def test_block_layout(self) -> None:
         lines = help_of(Engine(), commandName="requestDeploy")["help"].splitlines()
@@ -140,6 +144,33 @@ class TestDialects:
     def test_generic_code_7_from_6_3_on(self) -> None:
         assert "7: Insufficient right" not in help_of(Engine(dialect="5.6"))["help"]
         assert "7: Insufficient right" in help_of(Engine(dialect="6.3"))["help"]
+
+    @pytest.mark.parametrize(
+        ("version", "listed"),
+        [("5.4", True), ("5.6", True), ("6.3", False), ("7.3", False), ("8.0", False)],
+    )
+    def test_code_79_is_listed_exactly_where_a_miss_answers_it(
+        self, version: str, listed: bool
+    ) -> None:
+        """A client's error table built from help holds the code a miss answers."""
+        engine = Engine(dialect=version)
+        text = help_of(engine, commandName="getTaskIdByName")["help"]
+        codes = parse_block(text)["codes"]
+        assert (79 in codes) is listed
+        miss = engine.call(
+            {
+                "actionName": "getTaskIdByName",
+                "authUser": "admin@company.com",
+                "authPass": "admin",
+                "taskName": "no_such_task",
+                "label": "no_such_task",
+            }
+        )
+        assert (miss["returnCode"] == 79) is listed
+        assert miss["returnCode"] in (*codes, 5)
+        assert (
+            "79: No task with input name." in help_of(engine, commandName="all")["help"]
+        ) is listed
 
     def test_commands_newer_than_the_version_are_not_listed(self) -> None:
         names = listed_names(help_of(Engine(dialect="5.4"))["help"])

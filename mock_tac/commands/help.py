@@ -103,11 +103,12 @@ def block(each: Command, dialect: Dialect) -> str:
     lines.append(_field("Since", each.since))
     lines.append(_field("Sample", ""))
     lines.append(_sample_json(each.sample))
-    if each.error_codes:
+    answered = {c: m for c, m in each.error_codes.items() if dialect.answers(c)}
+    if answered:
         lines.append(_field("Specific error codes", ""))
         lines += [
             f"{CODE_INDENT}{code}: {message}"
-            for code, message in sorted(each.error_codes.items())
+            for code, message in sorted(answered.items())
         ]
     return "\n".join(lines) + "\n"
 
