@@ -48,6 +48,9 @@ class Deployment:
     generated_at: float | None = None
     deployed_at: float | None = None
     failures_left: int = 0
+    #: False until the first :meth:`advance`, which dates the job's state
+    #: before the mock knew the task (see :meth:`advance`).
+    dated: bool = False
 
     @classmethod
     def from_spec(cls, spec: DeploymentSpec) -> Deployment:
@@ -68,7 +71,19 @@ class Deployment:
         return self.steps[0].status if self.steps else self.resting
 
     def advance(self, now: float) -> None:
-        """Finish every step that has ended by ``now``."""
+        """Finish every step that has ended by ``now``.
+
+        The first call also dates what the task's job was when the mock first
+        saw it: a deployed job generated and deployed then, a job ready to
+        deploy generated then. So a listed task never shows an archive file
+        without the dates that made it.
+        """
+        if not self.dated:
+            self.dated = True
+            if self.resting != READY_TO_GENERATE:
+                self.generated_at = now
+            if self.resting == READY_TO_RUN:
+                self.deployed_at = now
         while self.steps and self.steps[0].ends_at <= now:
             step = self.steps.pop(0)
             self.resting = step.then
@@ -111,8 +126,16 @@ class Deployment:
         return True
 
     def mark_deployed(self, now: float) -> None:
-        """The job was generated and deployed by a run of the task."""
+        """The job was generated and deployed by a run of the task.
+
+        A generation or deployment under way is cut short: the run does it.
+        """
+        self.advance(now)
+        if self.resting == READY_TO_GENERATE or any(
+            step.status == GENERATING for step in self.steps
+        ):
+            self.generated_at = now
+        if self.resting != READY_TO_RUN or self.steps:
+            self.deployed_at = now
         self.steps = []
-        if self.resting != READY_TO_RUN:
-            self.generated_at = self.deployed_at = now
         self.resting = READY_TO_RUN

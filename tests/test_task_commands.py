@@ -392,6 +392,42 @@ class TestGenerateAndDeploy:
         e.clock.advance(1)
         assert status(e, 5)["status"] == "READY_TO_RUN"
 
+    def test_listed_dates_match_the_archive_file(self) -> None:
+        """A task listing an archive file lists when it was generated (and deployed)."""
+        e = engine()
+        e.clock.advance(30)
+        for task_id, deployed in [(1, True), (5, False)]:
+            listed = _listed(e, task_id)
+            assert listed["jobscriptarchivefilename"]
+            assert listed["lastScriptGenerationDate"].startswith(_date(START + 30))
+            assert (listed["lastDeploymentDate"] is not None) is deployed
+        fresh = _listed(e, 4)
+        assert fresh["jobscriptarchivefilename"] is None
+        assert fresh["lastScriptGenerationDate"] is None
+        assert fresh["lastDeploymentDate"] is None
+        e.clock.advance(5)
+        task_id = ok(e, "createTask", taskName="new", projectName="P", jobName="j")[
+            "taskId"
+        ]
+        e.clock.advance(5)
+        listed = _listed(e, task_id)
+        assert listed["jobscriptarchivefilename"] == "j_0.1.zip"
+        assert listed["lastScriptGenerationDate"].startswith(_date(START + 35))
+        assert listed["lastDeploymentDate"].startswith(_date(START + 35))
+
+    def test_a_run_during_generation_cuts_it_short(self) -> None:
+        """The run generates and deploys the job itself, at its start."""
+        e = engine()
+        ok(e, "requestDeploy", taskId=4)
+        e.clock.advance(1)
+        run(e, 4)
+        listed = _listed(e, 4)
+        assert listed["status"] == "RUNNING"
+        assert listed["lastScriptGenerationDate"].startswith(_date(START + 1))
+        assert listed["lastDeploymentDate"].startswith(_date(START + 1))
+        e.clock.advance(10)
+        assert status(e, 4)["status"] == "READY_TO_RUN"
+
     def test_a_run_leaves_the_task_deployed(self) -> None:
         e = engine()
         run(e, 4)

@@ -90,6 +90,7 @@ def create_task(engine: Engine, params: dict[str, Any]) -> dict[str, Any]:
         spec = TaskSpec(id=task_id, label=changes.pop("label"), job="")
         spec = dataclasses.replace(spec, **changes)
         task = TaskState(spec, settings=settings)
+        task.deployment.advance(engine.clock.now())  # generated and deployed now
         state.tasks[task_id] = task
     return {"taskId": task_id}
 
