@@ -401,7 +401,10 @@ def _protocol_error(
 
 
 def forget_executions(engine: Engine, exec_request_ids: list[str] | None = None) -> int:
-    """Forget executions (all when None), as a TAC restart does; how many went."""
+    """Forget executions (all when None), as a TAC restart does; how many went.
+
+    Their tasks keep them as history: dates, errorStatus and log stay.
+    """
     with engine.store.transaction() as state:
         gone = (
             list(state.executions)
@@ -412,7 +415,9 @@ def forget_executions(engine: Engine, exec_request_ids: list[str] | None = None)
             execution = state.executions.pop(exec_request_id)
             task = state.tasks.get(execution.task_id)
             if task is not None and exec_request_id in task.execution_ids:
+                engine.refresh(execution)
                 task.execution_ids.remove(exec_request_id)
+                task.history.append(execution)
         return len(gone)
 
 

@@ -28,6 +28,9 @@ class TaskState:
     spec: TaskSpec
     runs: int = 0
     execution_ids: list[str] = field(default_factory=list)
+    #: Executions a restart forgot: unknown by execRequestId, yet still the
+    #: task's history (its dates, errorStatus and log), as TAC's database is.
+    history: list[Execution] = field(default_factory=list)
     triggers_paused: bool = False
     #: TAC task settings the scenario does not model, as set by createTask
     #: and updateTask (``active``, ``branch``, ``onUnknownStateJob``...).

@@ -837,3 +837,25 @@ def test_any_parameters_get_a_tac_reply_never_an_internal_error(
 def test_errors_show_values_as_json(action: str, params: dict, error: str) -> None:
     """A rejected value is quoted as the client wrote it in JSON, not as Python."""
     assert ask(engine(), action, **params)["error"] == error
+
+
+def test_a_restart_keeps_the_task_history() -> None:
+    """Executions are forgotten by execRequestId; dates, errorStatus and log stay."""
+    e = engine()
+    run(e, 1)
+    e.clock.advance(10)
+    failed = run(e, 2)
+    e.clock.advance(5)
+    before = {task_id: _listed(e, task_id) for task_id in (1, 2)}
+    logs = [ok(e, "taskLog", taskId=task_id)["result"] for task_id in (1, 2)]
+    assert before[2]["errorStatus"] == "JOB_ERROR" and before[1]["lastEndedRunDate"]
+
+    assert e.restart() == 2
+    assert ask(e, "getTaskExecutionStatus", execRequestId=failed)["returnCode"] == 5
+    assert {task_id: _listed(e, task_id) for task_id in (1, 2)} == before
+    assert [ok(e, "taskLog", taskId=task_id)["result"] for task_id in (1, 2)] == logs
+    assert status(e, 2) == {**status(e, 2), "errorStatus": "JOB_ERROR"}
+
+    run(e, 2)
+    e.clock.advance(5)
+    assert ok(e, "taskLog", taskId=2)["result"].count("STARTED") == 2

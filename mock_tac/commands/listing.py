@@ -13,7 +13,7 @@ from ..registry import JOB_CONDUCTOR_READ, command
 from ..store import State, TaskState
 from .common import SAMPLE_AUTH, listed_date, text
 from .lookup import last_error_status
-from .tasks import running_executions, task_status_of
+from .tasks import running_executions, task_executions, task_status_of
 
 if TYPE_CHECKING:
     from ..engine import Engine
@@ -102,9 +102,7 @@ def task_object(engine: Engine, state: State, task: TaskState) -> dict[str, Any]
     spec = task.spec
     settings = {**DEFAULT_SETTINGS, **task.settings}
     status = task_status_of(engine, state, task)
-    executions = [
-        state.executions[i] for i in task.execution_ids if i in state.executions
-    ]
+    executions = task_executions(engine, state, task)
     ended = [e.ended_at for e in executions if e.ended_at is not None]
     last_run = executions[-1].started_at if executions else None
     deployment = task.deployment
@@ -122,7 +120,7 @@ def task_object(engine: Engine, state: State, task: TaskState) -> dict[str, Any]
             "concurrentExecution": text(spec.concurrent),
             "contextName": spec.context,
             "description": spec.description,
-            "errorStatus": last_error_status(state, task),
+            "errorStatus": last_error_status(engine, state, task),
             "executionServerId": spec.server,
             "frozenExecutions": "0",
             "id": str(task.id),

@@ -20,6 +20,7 @@ from ..execution import Execution
 from ..protocol import as_json
 from ..registry import JOB_CONDUCTOR_READ, command
 from .common import DATE_FORMAT, flag, local_time, task_sample
+from .tasks import task_executions
 
 if TYPE_CHECKING:
     from ..engine import Engine
@@ -59,14 +60,12 @@ def task_log(engine: Engine, params: dict[str, Any]) -> dict[str, Any]:
                 f"{params['startTime']} is after endTime {params['endTime']}",
             )
 
-        chosen = []
-        for exec_request_id in task.execution_ids:
-            execution = state.executions.get(exec_request_id)
-            if execution is None:
-                continue
-            engine.refresh(execution)
-            if _overlaps(execution, start, end, engine.clock.now()):
-                chosen.append(execution)
+        now = engine.clock.now()
+        chosen = [
+            execution
+            for execution in task_executions(engine, state, task)
+            if _overlaps(execution, start, end, now)
+        ]
         if last_only:
             chosen = chosen[-1:]
         log = "".join(execution_log(execution) for execution in chosen)

@@ -11,7 +11,12 @@ from ..protocol import as_json
 from ..registry import JOB_CONDUCTOR_READ, command
 from ..store import State, TaskState
 from .common import SAMPLE_AUTH, task_sample
-from .tasks import _jump_virtual_clock, running_executions, task_status_of
+from .tasks import (
+    _jump_virtual_clock,
+    running_executions,
+    task_executions,
+    task_status_of,
+)
 
 if TYPE_CHECKING:
     from ..engine import Engine
@@ -78,19 +83,17 @@ def get_task_status(engine: Engine, params: dict[str, Any]) -> dict[str, Any]:
             for execution in running_executions(engine, state, task):
                 execution.observe_poll(engine.clock.now())
         status = task_status_of(engine, state, task)
-        error_status = last_error_status(state, task)
+        error_status = last_error_status(engine, state, task)
         deadline = _next_transition(engine, state, task)
 
     _jump_virtual_clock(engine, deadline)
     return {"errorStatus": error_status, "status": status}
 
 
-def last_error_status(state: State, task: TaskState) -> str:
+def last_error_status(engine: Engine, state: State, task: TaskState) -> str:
     """errorStatus of the task's latest execution; NO_ERROR if it never ran."""
-    exec_request_id = task.last_execution_id
-    if exec_request_id is None or exec_request_id not in state.executions:
-        return "NO_ERROR"
-    return state.executions[exec_request_id].error_status
+    executions = task_executions(engine, state, task)
+    return executions[-1].error_status if executions else "NO_ERROR"
 
 
 def _next_transition(engine: Engine, state: State, task: TaskState) -> float | None:

@@ -134,6 +134,18 @@ def running_executions(
     return running
 
 
+def task_executions(engine: Engine, state: State, task: TaskState) -> list[Execution]:
+    """Every execution of the task, oldest first, brought up to date.
+
+    Those a restart forgot are included: the task's history outlives them.
+    """
+    live = [state.executions[i] for i in task.execution_ids if i in state.executions]
+    every = sorted([*task.history, *live], key=lambda e: e.run_number)
+    for execution in every:
+        engine.refresh(execution)
+    return every
+
+
 def _refuse_if_busy(engine: Engine, state: State, task: TaskState) -> None:
     if task.spec.concurrent:
         return
