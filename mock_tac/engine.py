@@ -38,6 +38,12 @@ from .store import MemoryStore, State, Store, TaskState
 log = logging.getLogger("mock_tac.engine")
 
 _ID_ALPHABET = string.ascii_letters + string.digits
+#: Tells whether the client of the request being answered has gone away; a
+#: transport sets it so that a synchronous run stops holding a thread for
+#: nobody.
+CLIENT_GONE: ContextVar[Callable[[], bool]] = ContextVar(
+    "mock_tac_client_gone", default=lambda: False
+)
 #: Steps to run after the reply of the request being answered is measured.
 _AFTER_REPLY: ContextVar[list[Callable[[], None]] | None] = ContextVar(
     "mock_tac_after_reply", default=None
@@ -183,8 +189,19 @@ class Engine:
         execution.advance(self.clock.now())
 
     def wait_for_end(self, exec_request_id: str) -> Execution:
-        """Block until the execution has ended (as a synchronous run does)."""
+        """Block until the execution has ended (as a synchronous run does).
+
+        Gives up with ApiError 31 when the execution is forgotten (a restart)
+        or the waiting client has disconnected; the execution itself goes on.
+        """
+        client_gone = CLIENT_GONE.get()
         while True:
+            if client_gone():
+                raise ApiError(
+                    codes.THREAD_INTERRUPTED,
+                    codes.RUN_TASK_CODES[codes.THREAD_INTERRUPTED]
+                    + " (the client disconnected)",
+                )
             with self.store.transaction() as state:
                 execution = state.executions.get(exec_request_id)
                 if execution is None:  # forgotten, as by a TAC restart

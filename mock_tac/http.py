@@ -23,7 +23,7 @@ import time
 from flask import Flask, Response, request
 
 from . import admin, faults
-from .engine import Engine, Outcome
+from .engine import CLIENT_GONE, Engine, Outcome
 from .mock import DEFAULT_NAMESPACE, NAMESPACE_PATTERN, MockTac
 from .protocol import encode_reply
 
@@ -111,11 +111,20 @@ def _serve_metaservlet(mock: MockTac, namespace: str) -> Response:
         message = f"Invalid request: larger than {MAX_REQUEST_BYTES} bytes"
         outcome = engine.refuse(message, request.method, transport)
     else:
-        outcome = engine.handle_raw(raw, request.method, transport)
+        gone = request.environ.get("waitress.client_disconnected", _never)
+        token = CLIENT_GONE.set(gone)
+        try:
+            outcome = engine.handle_raw(raw, request.method, transport)
+        finally:
+            CLIENT_GONE.reset(token)
     _log_request(namespace, outcome, started)
     return Response(
         encode_reply(outcome.reply), status=200, content_type=JSON_CONTENT_TYPE
     )
+
+
+def _never() -> bool:
+    return False
 
 
 def _raw_request() -> bytes | None:

@@ -6,6 +6,7 @@ import base64
 import http.client
 import json
 import logging
+import time
 from urllib.parse import urlsplit
 
 import pytest
@@ -226,3 +227,22 @@ def test_log_line_of_a_faulted_request_names_the_fault(
     assert lines and "faults=empty" in lines[-1]
     assert "returnCode=None" not in lines[-1]
     assert "admin" not in lines[-1].replace("admin@company.com", "")
+
+
+def test_abandoned_synchronous_run_frees_its_thread() -> None:
+    """A client that gives up on a held run no longer costs the server a thread."""
+    mock = MockTac(clock="virtual", clock_auto=False)
+    with LiveServer(mock, threads=2) as server:
+        sync = {"actionName": "runTask", **ADMIN, "taskId": 6, "mode": "synchronous"}
+        for _ in range(2):
+            with pytest.raises(requests.Timeout):
+                requests.get(f"{server.url}?{encode_request(sync)}", timeout=0.5)
+        health = requests.get(f"{server.base_url}/_admin/health", timeout=5)
+        assert health.status_code == 200
+        deadline = time.monotonic() + 5
+        while len(mock.engine().journal.entries(action="runTask")) < 2:
+            assert time.monotonic() < deadline, "a held run was never released"
+            time.sleep(0.05)
+        entries = mock.engine().journal.entries(action="runTask")
+        assert [e.return_code for e in entries] == [31, 31]
+        assert "disconnected" in entries[0].reply["error"]
