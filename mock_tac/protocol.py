@@ -119,6 +119,8 @@ def _decode_text(text: bytes, method: str) -> DecodedRequest:
     wrapped = compact != text.strip()
     if not _BASE64_CHARS.match(compact):
         bad = sorted({chr(c) for c in re.sub(rb"[A-Za-z0-9+/\-_=]", b"", compact)})
+        if not bad:
+            raise ProtocolError("Invalid request: not Base64 ('=' before the end)")
         raise ProtocolError(
             "Invalid request: not Base64 (unexpected characters "
             + ", ".join(repr(c) for c in bad[:5])
@@ -267,12 +269,17 @@ def without_lone_surrogates(value: Any) -> Any:
     return value
 
 
+_QUOTED_INPUT = re.compile(r'Unexpected "(?:[^"\\]|\\.)*"|"(?:[^"\\]|\\.)*"')
+
+
 def json_error(exc: ValueError) -> str:
     """A JSON parser's complaint, worded for a client rather than a Python user."""
     too_long = _TOO_MANY_DIGITS.search(str(exc))
     if too_long:
         return f"a number has more than {too_long.group(1)} digits"
-    return str(exc)
+    # Never quote the offending text: it may be part of a password.
+    text = _QUOTED_INPUT.sub("an unexpected character", str(exc))
+    return re.sub(r"^<string>:(\d+) ", r"line \1: ", text)
 
 
 def json_kind(value: Any) -> str:

@@ -238,3 +238,18 @@ def test_too_many_digits_is_explained_without_python_advice() -> None:
         decode_request(raw, "GET")
     assert "a number has more than 4300 digits" in str(caught.value)
     assert "sys." not in str(caught.value)
+
+
+def test_parse_errors_never_quote_the_request_text() -> None:
+    """A bare password value must not leak, even one character of it."""
+    text = '{"actionName":"runTask","authUser":"x","authPass":SECRETbare,"taskId":1}'
+    with pytest.raises(ProtocolError) as caught:
+        decode_request(encode_request({}, json_text=text).encode(), "GET")
+    message = str(caught.value)
+    assert "line 1: an unexpected character at column 51" in message
+    assert '"S"' not in message and "SECRET" not in message
+
+
+def test_padding_in_the_middle_is_named() -> None:
+    with pytest.raises(ProtocolError, match="'=' before the end"):
+        decode_request(b"a=b", "GET")
