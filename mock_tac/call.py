@@ -236,13 +236,16 @@ def send(url: str, params: dict[str, Any], timeout: float) -> requests.Response:
 def _send_and_print(url: str, params: dict[str, Any], args: argparse.Namespace) -> int:
     out, err = sys.stdout, sys.stderr
     if args.verbose:
-        print(f"URL: {url}", file=err)
+        print(f"URL: {_without_password(url)}", file=err)
         print(f"Request: {json.dumps(mask_secrets(params))}", file=err)
     started = time.monotonic()
     try:
         response = send(url, params, args.timeout)
     except requests.RequestException as exc:
-        print(f"mock-tac call: no reply from {url}: {_reason(exc)}", file=err)
+        print(
+            f"mock-tac call: no reply from {_without_password(url)}: {_reason(exc)}",
+            file=err,
+        )
         return EXIT_NO_REPLY
     if args.verbose:
         millis = (time.monotonic() - started) * 1000
@@ -252,6 +255,11 @@ def _send_and_print(url: str, params: dict[str, Any], args: argparse.Namespace) 
         return EXIT_NO_REPLY
     _print_reply(reply, args.format_output, out)
     return EXIT_REPLY
+
+
+def _without_password(url: str) -> str:
+    """``url`` with the password of any ``user:password@`` part masked."""
+    return re.sub(r"(//[^/@:]*:)[^/@]*@", r"\1***@", url)
 
 
 def _reason(exc: requests.RequestException) -> str:
@@ -266,7 +274,7 @@ def _reply_object(
 ) -> dict[str, Any] | None:
     if response.status_code != 200:
         print(
-            f"mock-tac call: HTTP {response.status_code} from {url}"
+            f"mock-tac call: HTTP {response.status_code} from {_without_password(url)}"
             + (
                 " (is --tac-url the TAC web application root?)"
                 if response.status_code == 404
@@ -278,10 +286,17 @@ def _reply_object(
     try:
         reply = response.json()
     except ValueError:
-        print(f"mock-tac call: the reply from {url} is not JSON", file=err)
+        print(
+            f"mock-tac call: the reply from {_without_password(url)} is not JSON",
+            file=err,
+        )
         return None
     if not isinstance(reply, dict):
-        print(f"mock-tac call: the reply from {url} is not a JSON object", file=err)
+        print(
+            f"mock-tac call: the reply from {_without_password(url)} "
+            "is not a JSON object",
+            file=err,
+        )
         return None
     return reply
 
@@ -310,7 +325,10 @@ def _show_help(args: argparse.Namespace) -> int:
     try:
         response = send(url, params, args.timeout)
     except requests.RequestException as exc:
-        print(f"mock-tac call: no reply from {url}: {_reason(exc)}", file=sys.stderr)
+        print(
+            f"mock-tac call: no reply from {_without_password(url)}: {_reason(exc)}",
+            file=sys.stderr,
+        )
         return EXIT_NO_REPLY
     reply = _reply_object(response, url, sys.stderr)
     if reply is None:

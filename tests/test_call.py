@@ -295,3 +295,12 @@ def test_no_reply_message_never_carries_the_request(capsys) -> None:
     assert code == 1
     assert "no reply" in err
     assert "eyJ" not in err and "SECRETPW99" not in err
+
+
+def test_verbose_url_masks_a_password_in_the_url(capsys, quick_server) -> None:
+    from mock_tac.call import main as call_main
+
+    root = quick_server.url.rsplit("/", 1)[0].replace("http://", "http://u:SECRETx@")
+    call_main([f"--tac-url={root}/", "-v", "--json-params={'actionName':'help'}"])
+    err = capsys.readouterr().err
+    assert "SECRETx" not in err and "u:***@" in err
