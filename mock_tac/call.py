@@ -135,8 +135,7 @@ def run_call(args: argparse.Namespace) -> int:
         url = servlet_url(_required_url(args))
         params = request_params(args.json_params, args.json_file)
     except UsageError as exc:
-        print(f"usage: {exc}", file=sys.stderr)
-        print(build_caller_parser().format_usage(), end="", file=sys.stderr)
+        print(f"usage: {exc} (see mock-tac call --help)", file=sys.stderr)
         return EXIT_USAGE
     return _send_and_print(url, params, args)
 
