@@ -448,6 +448,23 @@ class TestStopping:
         assert result.exit_status is None
         assert all_gone(pids), "the client's child outlived the timeout"
 
+    def test_a_child_left_holding_the_output_neither_delays_nor_fails_it(
+        self, tmp_path: Path
+    ) -> None:
+        """The client's exit decides; the child it left running is killed."""
+        pid_file = tmp_path / "pids"
+        script = 'sleep 30 & echo $! > "$1"; shift; exec "$@"'
+        command = ["sh", "-c", script, "sh", str(pid_file), *PYTHON_CLIENT]
+        case = CheckCase(RUN, 1, "a", "admin@company.com", "admin")
+
+        started = time.monotonic()
+        result = run_case(case, command, Options(timeout=5))
+        seconds = time.monotonic() - started
+
+        assert result.passed, result.findings
+        assert seconds < 5
+        assert all_gone([int(pid_file.read_text())]), "the child outlived the run"
+
     @pytest.mark.parametrize(
         ("signum", "status"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)]
     )

@@ -39,7 +39,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 from xml.etree import ElementTree
 
 from ..dialect import DEFAULT_VERSION, DIALECTS
@@ -61,8 +61,6 @@ _BRACES = re.compile(r"\{\{(\w+)\}\}|\{(\w+)\}")
 EXIT_PASSED, EXIT_FAULT, EXIT_USAGE = 0, 1, 2
 #: Interrupted by SIGINT (Ctrl-C) or SIGTERM: 128 plus the signal's number.
 EXIT_INTERRUPTED = {signal.SIGINT: 130, signal.SIGTERM: 143}
-#: Seconds to collect the output of a killed client.
-KILL_GRACE = 5.0
 
 
 class UsageError(Exception):
@@ -232,33 +230,33 @@ def check_placeholders(command: Sequence[str]) -> None:
 def _run(argv: list[str], timeout: float) -> tuple[int | None, str, str]:
     """Run the client in a process group of its own; None as status on timeout.
 
-    Whatever the client started is killed with it: on the timeout, when it
-    exits leaving processes behind, and when check-client itself is
-    interrupted (the exception is re-raised once the group is gone).
+    The client's exit decides, not the end of its output: it writes to
+    temporary files, so a process it leaves running with its stdout or
+    stderr open cannot hold the run up. Whatever the client started is
+    killed with it: on the timeout, when it exits leaving processes behind,
+    and when check-client itself is interrupted (the exception is re-raised
+    once the group is gone).
     """
-    try:
-        process = subprocess.Popen(
-            argv,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            start_new_session=True,
-        )
-    except OSError as exc:
-        return 127, "", f"cannot start the client: {exc}"
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        try:
+            process = subprocess.Popen(
+                argv,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=err,
+                start_new_session=True,
+            )
+        except OSError as exc:
+            return 127, "", f"cannot start the client: {exc}"
 
-    try:
-        stdout, stderr = process.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        _kill_group(process)
-        stdout, stderr = _leftover_output(process)
-        return None, _text(stdout), _text(stderr)
-    except BaseException:
-        _kill_group(process)
-        _leftover_output(process)
-        raise
-    _kill_group(process)
-    return process.returncode, _text(stdout), _text(stderr)
+        try:
+            status: int | None = process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            status = None
+        finally:
+            _kill_group(process)
+            process.wait()
+        return status, _read(out), _read(err)
 
 
 def _kill_group(process: subprocess.Popen[bytes]) -> None:
@@ -271,16 +269,10 @@ def _kill_group(process: subprocess.Popen[bytes]) -> None:
         process.kill()
 
 
-def _leftover_output(process: subprocess.Popen[bytes]) -> tuple[bytes, bytes]:
-    """What a killed client wrote, once it is reaped (empty if its pipes hang)."""
-    try:
-        return process.communicate(timeout=KILL_GRACE)
-    except subprocess.TimeoutExpired:
-        for pipe in (process.stdout, process.stderr):
-            if pipe is not None:
-                pipe.close()
-        process.wait()
-        return b"", b""
+def _read(output: IO[bytes]) -> str:
+    """All a client wrote to one of its temporary output files."""
+    output.seek(0)
+    return _text(output.read())
 
 
 def _text(data: bytes | str | None) -> str:
