@@ -22,6 +22,7 @@ from mock_tac.contract.cases import RUN, WRONG_PASSWORD, CheckCase
 from mock_tac.contract.checker import (
     Options,
     check_client,
+    describe_failure,
     fill_placeholders,
     run_case,
 )
@@ -286,6 +287,50 @@ class TestCommandLine:
     ) -> None:
         assert main(["check-client", "--examples", "1"]) == 2
         assert "after --" in capsys.readouterr().err
+
+
+#: A client that prints the password it got, as is and JSON-escaped, then fails.
+LEAKING_CLIENT = [
+    sys.executable,
+    "-c",
+    "import json, sys; p = sys.argv[1]; "
+    "print('login with', p, file=sys.stderr); "
+    "print('sent', json.dumps({'authPass': p}), file=sys.stderr); "
+    "print('sent', json.dumps({'authPass': p}, ensure_ascii=False), file=sys.stderr); "
+    "sys.exit(1)",
+    "{password}",
+]
+
+
+class TestPasswordsInReports:
+    """A report never shows the case's password; only the replay file holds it."""
+
+    @pytest.mark.parametrize("password", ["s3cr3t-pw", 'q"\\ \n é😀'])
+    def test_the_client_output_and_the_case_are_masked(self, password: str) -> None:
+        case = CheckCase(RUN, 1, "a", "admin@company.com", password)
+
+        result = run_case(case, LEAKING_CLIENT, Options(timeout=20))
+        text = describe_failure(result, "/tmp/case.json", LEAKING_CLIENT)
+
+        assert password in result.stderr
+        forms = {password, json.dumps(password)[1:-1]}
+        forms.add(json.dumps(password, ensure_ascii=False)[1:-1])
+        for form in forms:
+            assert form not in text
+            assert all(form not in f.message for f in result.findings)
+        assert "its stderr ends: login with *** | sent" in result.findings[0].message
+        assert '  case: {"outcome"' in text
+        assert '"password": "***"' in text
+
+    def test_an_undecodable_request_is_masked(self) -> None:
+        case = CheckCase(RUN, 1, "a", "admin@company.com", "s3cr3t-pw")
+        command = python_client("--bug", "unencoded-json")
+
+        result = run_case(case, command, Options(timeout=20))
+        text = describe_failure(result, None, command)
+
+        assert [f.rule for f in result.findings][:1] == ["contract"]
+        assert "s3cr3t-pw" not in text
 
 
 #: A client command that is never run: usage errors stop check-client first.

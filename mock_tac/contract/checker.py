@@ -43,7 +43,7 @@ from typing import IO, Any
 from xml.etree import ElementTree
 
 from ..dialect import DEFAULT_VERSION, DIALECTS
-from ..journal import Entry, Journal, mask_secrets
+from ..journal import MASK, Entry, Journal, mask_secrets
 from ..mock import MockTac
 from .cases import BUSY_TASK, CheckCase
 from .schema import Contract, default_contract
@@ -112,6 +112,30 @@ class Result:
     @property
     def passed(self) -> bool:
         return not self.findings
+
+    def masked(self, text: str) -> str:
+        """``text`` (something the client wrote) with the case's password masked."""
+        return mask_password(text, self.case.password)
+
+
+def mask_password(text: str, password: str) -> str:
+    """``text`` with every occurrence of ``password`` replaced by ``***``.
+
+    The password's JSON-escaped forms (``\\n``, ``\\"``, ``\\uXXXX``) are
+    masked too, since a client may print the request it built. An empty
+    password masks nothing. A short password masks every occurrence of those
+    characters, wherever they stand.
+    """
+    if not password:
+        return text
+    forms = {
+        password,
+        json.dumps(password)[1:-1],
+        json.dumps(password, ensure_ascii=False)[1:-1],
+    }
+    for form in sorted(forms, key=len, reverse=True):
+        text = text.replace(form, MASK)
+    return text
 
 
 @dataclass(frozen=True)
@@ -294,7 +318,7 @@ def judge(
 ) -> list[Finding]:
     """Every fault of one run, in the order of the rules."""
     contract = contract or default_contract()
-    findings = _contract_findings(result.entries, contract)
+    findings = _contract_findings(result, contract)
     findings += _exit_findings(result, journal, options)
     findings += _polling_findings(journal)
     if options.max_poll_rate is not None:
@@ -302,16 +326,17 @@ def judge(
     return findings
 
 
-def _contract_findings(entries: list[Entry], contract: Contract) -> list[Finding]:
+def _contract_findings(result: Result, contract: Contract) -> list[Finding]:
     found = []
-    for entry in entries:
+    for entry in result.entries:
         if entry.params is None:
+            raw = result.masked(entry.raw or "")
             reason = entry.reply.get("error", "undecodable")
             found.append(
                 Finding(
                     "contract",
                     f"request #{entry.seq} is not Base64 of a JSON object "
-                    f"({reason}); received: {entry.raw!r}",
+                    f"({reason}); received: {raw!r}",
                 )
             )
             continue
@@ -363,7 +388,8 @@ def _exit_findings(result: Result, journal: Journal, options: Options) -> list[F
         return [
             Finding(
                 "exit-status",
-                f"exited {status} although {ended}{_stderr_tail(result.stderr)}",
+                f"exited {status} although {ended}"
+                f"{_stderr_tail(result.masked(result.stderr))}",
             )
         ]
 
@@ -578,19 +604,22 @@ def describe_failure(
         lines.append("    (no request)")
     for entry in result.entries:
         method = entry.transport.get("method", "?")
-        sent = _shown(entry.params) if entry.params is not None else repr(entry.raw)
+        if entry.params is not None:
+            sent = _shown(entry.params)
+        else:
+            sent = repr(result.masked(entry.raw or ""))
         reply = json.dumps(entry.reply, sort_keys=True)
         lines.append(f"    #{entry.seq} {method} {sent}")
         lines.append(f"        -> {reply}")
     lines.append(f"  command: {shlex.join(_masked_command(result, command))}")
-    tail = [line for line in result.stderr.strip().splitlines() if line.strip()]
+    stderr = result.masked(result.stderr)
+    tail = [line for line in stderr.strip().splitlines() if line.strip()]
     if tail:
         lines.append("  client stderr (last lines):")
         lines += [f"    {line}" for line in tail[-5:]]
-    # The case's password is generated test data, shown so the case can be
-    # rebuilt from a CI log when the replay file is gone.
-    case_json = json.dumps(case.as_dict(), sort_keys=True, ensure_ascii=False)
-    lines.append(f"  case (generated credentials): {case_json}")
+    shown_case = {**case.as_dict(), "password": MASK}
+    case_json = json.dumps(shown_case, sort_keys=True, ensure_ascii=False)
+    lines.append(f"  case: {case_json}")
     if replay_file:
         replay = ["mock-tac", "check-client", "--replay", replay_file, "--", *command]
         lines.append(f"  replay: {shlex.join(replay)}")
