@@ -371,6 +371,43 @@ class TestUsageErrors:
         assert captured.out == ""
 
     @pytest.mark.parametrize(
+        ("program", "words"),
+        [
+            ("/nonexistent/client", "/nonexistent/client: no such file"),
+            ("no-such-tac-client", "no-such-tac-client: not found on PATH"),
+            ("/", "/: a directory, not a program"),
+            (__file__, f"{__file__}: not executable"),
+        ],
+    )
+    def test_a_client_that_cannot_be_started(
+        self, program: str, words: str, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        argv = ["check-client", "--examples", "1", "--", program, "{url}"]
+
+        assert main(argv) == 2
+        captured = capsys.readouterr()
+        assert captured.err.splitlines() == [
+            f"mock-tac check-client: cannot start the client: {words}"
+        ]
+        assert captured.out == ""
+
+    def test_a_client_the_system_cannot_execute(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """An executable file in no format the system runs fails on the first run."""
+        program = tmp_path / "client"
+        program.write_bytes(b"\x00\x01 not a program\n")
+        program.chmod(0o755)
+        argv = ["check-client", "--examples", "3", "--", str(program), "{url}"]
+
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert err.splitlines() == [
+            f"mock-tac check-client: cannot start the client: {program}: "
+            "Exec format error"
+        ]
+
+    @pytest.mark.parametrize(
         ("content", "words"),
         [
             (None, "cannot read it: No such file"),

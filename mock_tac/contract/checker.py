@@ -30,6 +30,7 @@ import os
 import random
 import re
 import shlex
+import shutil
 import signal
 import subprocess
 import sys
@@ -65,6 +66,10 @@ EXIT_INTERRUPTED = {signal.SIGINT: 130, signal.SIGTERM: 143}
 
 class UsageError(Exception):
     """The command line cannot run a check; the message says why."""
+
+
+class ClientStartError(UsageError):
+    """The client command cannot be started; the message names it and says why."""
 
 
 class Interrupted(KeyboardInterrupt):
@@ -251,6 +256,34 @@ def check_placeholders(command: Sequence[str]) -> None:
     fill_placeholders(command, {p.strip("{}"): "" for p in PLACEHOLDERS})
 
 
+def check_startable(command: Sequence[str]) -> None:
+    """Raise :class:`ClientStartError` if the client's program cannot be found.
+
+    The program is looked up as the system would run it: a name with a
+    ``/`` as that file, a bare name on ``PATH``. A program named by a
+    placeholder is left for the runs to try.
+    """
+    if any(name for _, name in _BRACES.findall(command[0])):
+        return
+    program = fill_placeholders(command[:1], {})[0]
+    if shutil.which(program) is not None:
+        return
+    path = Path(program)
+    if os.sep not in program and not (os.altsep and os.altsep in program):
+        problem = "not found on PATH"
+    elif path.is_dir():
+        problem = "a directory, not a program"
+    elif path.exists():
+        problem = "not executable"
+    else:
+        problem = "no such file"
+    raise ClientStartError(f"cannot start the client: {program}: {problem}")
+
+
+def _start_problem(program: str, exc: OSError) -> str:
+    return f"cannot start the client: {program}: {exc.strerror or exc}"
+
+
 def _run(argv: list[str], timeout: float) -> tuple[int | None, str, str]:
     """Run the client in a process group of its own; None as status on timeout.
 
@@ -271,7 +304,7 @@ def _run(argv: list[str], timeout: float) -> tuple[int | None, str, str]:
                 start_new_session=True,
             )
         except OSError as exc:
-            return 127, "", f"cannot start the client: {exc}"
+            raise ClientStartError(_start_problem(argv[0], exc)) from None
 
         try:
             status: int | None = process.wait(timeout=timeout)
@@ -516,15 +549,19 @@ def check_client(
     if examples < 1:
         raise ValueError(f"examples must be at least 1, got {examples}")
     check_placeholders(command)
+    check_startable(command)
     options = options or Options()
     seed = random.randrange(2**32) if seed is None else seed
     runs: list[Result] = []
     cache: dict[str, Result] = {}
     shrink_runs = 0
     stopping: list[threading.Thread] = []
+    start_error: ClientStartError | None = None
 
     def attempt(case: CheckCase) -> None:
-        nonlocal shrink_runs
+        nonlocal shrink_runs, start_error
+        if start_error is not None:
+            raise start_error  # no case can run: let Hypothesis give up at once
         result = cache.get(case.key())
         if result is None:
             shrinking = any(not r.passed for r in cache.values())
@@ -534,7 +571,11 @@ def check_client(
                 shrink_runs += 1
             elif len(runs) >= examples:
                 return  # enough distinct cases run; let Hypothesis finish
-            result = run_case(case, command, options, stopping)
+            try:
+                result = run_case(case, command, options, stopping)
+            except ClientStartError as exc:
+                start_error = exc
+                raise
             cache[case.key()] = result
             if not shrinking:
                 runs.append(result)
@@ -558,6 +599,8 @@ def check_client(
             hypothesis_seed(round_seed)(prop)()
         except _CaseFailed as exc:
             return exc.result
+        except ClientStartError:
+            raise
         except Exception:  # hypothesis gave up on a flaky client: keep the smallest
             failing = [r for r in cache.values() if not r.passed]
             if not failing:
@@ -788,6 +831,9 @@ def run_check_client(args: argparse.Namespace) -> int:
     try:
         with _signals_interrupt():
             report = _check(args, command, options, case)
+    except ClientStartError as exc:
+        print(f"mock-tac check-client: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except Interrupted as exc:
         name = signal.Signals(exc.signum).name
         print(
@@ -839,15 +885,16 @@ def _check(
         mark = "." if result.passed else "F"
         print(mark, end="", flush=True)
 
-    report = check_client(
-        command,
-        examples=args.examples,
-        seed=args.seed,
-        options=options,
-        on_result=progress,
-    )
-    print()
-    return report
+    try:
+        return check_client(
+            command,
+            examples=args.examples,
+            seed=args.seed,
+            options=options,
+            on_result=progress,
+        )
+    finally:
+        print()  # ends the line of progress marks
 
 
 @contextlib.contextmanager
@@ -878,6 +925,7 @@ def _client_command(client: Sequence[str]) -> list[str]:
         check_placeholders(command)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
+    check_startable(command)
     return command
 
 
