@@ -468,6 +468,19 @@ class TestPlaceholders:
 
         assert filled == ["{url}", "U/{foo}", '{"a": {"b": 1}}', "{{", "}}", "{ x; }"]
 
+    @pytest.mark.parametrize("arg", ["{{{url}}}", "x{{{{url}}}}y"])
+    def test_a_placeholder_in_three_pairs_of_braces_is_a_usage_error(
+        self, arg: str, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """``{{{url}}}`` could mean ``{<url>}`` or ``{{url}}``: neither is guessed."""
+        with pytest.raises(ValueError, match="ambiguous braces"):
+            fill_placeholders([arg], {"url": "U"})
+
+        assert main(["check-client", "--", "sh", arg]) == 2
+        err = capsys.readouterr().err
+        assert len(err.strip().splitlines()) == 1
+        assert "write {{url}} for the literal text {url}" in err
+
     def test_the_client_receives_literal_braces(self) -> None:
         case = CheckCase(RUN, 1, "a", "admin@company.com", "admin")
         script = 'test "$1" = "$(printf "%stask_id}" "{")" && shift && exec "$@"'

@@ -58,6 +58,8 @@ SEARCH_ROUNDS = 10
 PLACEHOLDERS = ("{url}", "{task_id}", "{task_name}", "{user}", "{password}")
 #: ``{{word}}`` (the literal text ``{word}``) or ``{word}`` (a placeholder).
 _BRACES = re.compile(r"\{\{(\w+)\}\}|\{(\w+)\}")
+#: A word in three or more pairs of braces, which no rule reads without a guess.
+_AMBIGUOUS = re.compile(r"\{{3,}(\w+)\}{3,}")
 #: Exit statuses: every scenario passed; a fault was found; bad usage.
 EXIT_PASSED, EXIT_FAULT, EXIT_USAGE = 0, 1, 2
 #: Interrupted by SIGINT (Ctrl-C) or SIGTERM: 128 plus the signal's number.
@@ -233,8 +235,18 @@ def fill_placeholders(command: Sequence[str], values: dict[str, str]) -> list[st
     ``'{"a": {"b": 1}}'``) are kept as they are.
 
     Raises:
-        ValueError: a ``{word}`` names no placeholder in ``values``.
+        ValueError: a ``{word}`` names no placeholder in ``values``, or a word
+            stands in three or more pairs of braces (``{{{url}}}``).
     """
+    for arg in command:
+        ambiguous = _AMBIGUOUS.search(arg)
+        if ambiguous:
+            word = ambiguous.group(1)
+            raise ValueError(
+                f"ambiguous braces {ambiguous.group()} in the client command: "
+                f"write {{{{{word}}}}} for the literal text {{{word}}}, "
+                f"{{{word}}} for its value"
+            )
 
     def fill(match: re.Match[str]) -> str:
         literal, name = match.groups()
