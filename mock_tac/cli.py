@@ -219,6 +219,9 @@ def run_serve(args: argparse.Namespace) -> int:
         return 2
 
     signal.signal(signal.SIGTERM, _interrupt)
+    # A shell starting us in the background may have set SIGINT to be ignored;
+    # `kill -INT` and Ctrl-C should still stop the server.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         print(
             f"mock-tac {__version__} (TAC {mock.dialect.version} dialect)", flush=True
