@@ -179,3 +179,24 @@ def test_banner_shortens_long_task_lists(tmp_path: Path) -> None:
     finally:
         server.process.terminate()
         server.process.wait(10)
+
+
+def test_sigint_stops_a_server_started_with_sigint_ignored() -> None:
+    """As when a script starts `mock-tac serve &` and later sends it SIGINT."""
+    process = subprocess.Popen(
+        SERVE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
+    )
+    try:
+        while not process.stdout.readline().startswith("Press Ctrl-C"):
+            pass
+        process.send_signal(signal.SIGINT)
+        out, _ = process.communicate(timeout=10)
+        assert process.returncode == 0 and "stopped" in out
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(5)
