@@ -191,8 +191,9 @@ def test_sigint_stops_a_server_started_with_sigint_ignored() -> None:
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
     )
     try:
-        while not process.stdout.readline().startswith("Press Ctrl-C"):
-            pass
+        for line in process.stdout:
+            if line.startswith("Press Ctrl-C"):
+                break
         process.send_signal(signal.SIGINT)
         out, _ = process.communicate(timeout=10)
         assert process.returncode == 0 and "stopped" in out
