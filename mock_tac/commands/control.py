@@ -32,24 +32,20 @@ def stop_task(engine: Engine, params: dict[str, Any]) -> dict[str, Any]:
 
 
 @command(
-    "pauseTask",
-    description=("Pause every trigger of a task. A running execution is not paused."),
-    since="5.1",
-    sample=task_sample("pauseTask"),
-    rights=JOB_CONDUCTOR_MANAGEMENT,
-)
-def pause_task(engine: Engine, params: dict[str, Any]) -> dict[str, Any]:
-    return _set_triggers_paused(engine, params, paused=True)
-
-
-@command(
     "requestPauseTriggers",
     description="Pause every trigger of a task.",
     since="5.0",
     sample=task_sample("requestPauseTriggers"),
     rights=JOB_CONDUCTOR_MANAGEMENT,
 )
-def request_pause_triggers(engine: Engine, params: dict[str, Any]) -> dict[str, Any]:
+@command(
+    "pauseTask",
+    description="Pause every trigger of a task. A running execution is not paused.",
+    since="5.1",
+    sample=task_sample("pauseTask"),
+    rights=JOB_CONDUCTOR_MANAGEMENT,
+)
+def pause_triggers(engine: Engine, params: dict[str, Any]) -> dict[str, Any]:
     return _set_triggers_paused(engine, params, paused=True)
 
 

@@ -12,7 +12,7 @@ from ..registry import JOB_CONDUCTOR_READ, command
 from ..store import State, TaskState
 from .common import SAMPLE_AUTH, task_sample
 from .tasks import (
-    _jump_virtual_clock,
+    jump_virtual_clock,
     running_executions,
     task_executions,
     task_status_of,
@@ -86,7 +86,7 @@ def get_task_status(engine: Engine, params: dict[str, Any]) -> dict[str, Any]:
         error_status = last_error_status(engine, state, task)
         deadline = _next_transition(engine, state, task)
 
-    _jump_virtual_clock(engine, deadline)
+    jump_virtual_clock(engine, deadline)
     return {"errorStatus": error_status, "status": status}
 
 

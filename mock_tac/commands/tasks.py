@@ -105,7 +105,7 @@ def get_task_execution_status(engine: Engine, params: dict[str, Any]) -> dict[st
         fields = execution.status_fields()
         deadline = execution.next_transition()
 
-    _jump_virtual_clock(engine, deadline)
+    jump_virtual_clock(engine, deadline)
     return fields
 
 
@@ -219,7 +219,7 @@ def _to_text(value: Any) -> str:
     return "" if value is None else as_json_text(value)
 
 
-def _jump_virtual_clock(engine: Engine, deadline: float | None) -> None:
+def jump_virtual_clock(engine: Engine, deadline: float | None) -> None:
     """On an auto virtual clock, let the next poll find the next phase.
 
     The jump waits until this reply is measured: a poll answers at once, so
