@@ -24,14 +24,18 @@ from flask import Flask, Response, request
 
 from . import admin, faults
 from .engine import CLIENT_GONE, Engine, Outcome
-from .mock import DEFAULT_NAMESPACE, NAMESPACE_PATTERN, MockTac
+from .mock import (
+    DEFAULT_NAMESPACE,
+    NAMESPACE_PATTERN,
+    NAMESPACE_PREFIX,
+    SERVLET,
+    MockTac,
+)
 from .protocol import encode_reply
 
 log = logging.getLogger("mock_tac.http")
 
 JSON_CONTENT_TYPE = "application/json;charset=UTF-8"
-SERVLET = "metaServlet"
-NAMESPACE_PREFIX = "ns"
 #: What a servlet implementing doGet and doPost announces to OPTIONS.
 SERVLET_METHODS = "GET, HEAD, POST, OPTIONS"
 #: Larger requests are refused with returnCode 2 without being read.

@@ -24,6 +24,9 @@ from .store import State
 
 DEFAULT_CONTEXT_PATH = "org.talend.administrator"
 DEFAULT_NAMESPACE = "default"
+SERVLET = "metaServlet"
+#: ``/ns/<name>/...`` addresses the namespace ``<name>``.
+NAMESPACE_PREFIX = "ns"
 #: first URL segments a context path may not take (the admin API's prefix).
 RESERVED_CONTEXT_PATHS = frozenset({"_admin"})
 NAMESPACE_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._\-]{0,63}")
@@ -70,6 +73,13 @@ class MockTac:
             f"MockTac(scenario={self.scenario.source!r}, clock={self.clock_kind!r}, "
             f"tac_version={self.dialect.version!r}, context_path={self.context_path!r})"
         )
+
+    def servlet_path(self, namespace: str = DEFAULT_NAMESPACE) -> str:
+        """The path of the metaServlet serving ``namespace``."""
+        servlet = f"/{self.context_path}/{SERVLET}"
+        if namespace == DEFAULT_NAMESPACE:
+            return servlet
+        return f"/{NAMESPACE_PREFIX}/{validate_namespace(namespace)}{servlet}"
 
     def engine(self, namespace: str = DEFAULT_NAMESPACE) -> Engine:
         """The engine of ``namespace``, made from the scenario on first use."""

@@ -73,7 +73,7 @@ class LiveServer:
     @property
     def url(self) -> str:
         """The metaServlet URL of the default namespace."""
-        return f"{self.base_url}/{self.mock.context_path}/metaServlet"
+        return self.base_url + self.mock.servlet_path()
 
     @property
     def admin_url(self) -> str:
@@ -82,7 +82,7 @@ class LiveServer:
 
     def namespace_url(self, namespace: str) -> str:
         """The metaServlet URL of an isolated namespace."""
-        return f"{self.base_url}/ns/{namespace}/{self.mock.context_path}/metaServlet"
+        return self.base_url + self.mock.servlet_path(namespace)
 
     def start(self) -> LiveServer:
         """Serve from a daemon thread; returns at once."""

@@ -58,11 +58,11 @@ class InProcessTac:
     @property
     def url(self) -> str:
         """The metaServlet URL of the default namespace."""
-        return f"{self.base_url}/{self.mock.context_path}/metaServlet"
+        return self.base_url + self.mock.servlet_path()
 
     def namespace_url(self, namespace: str) -> str:
         """The metaServlet URL of an isolated namespace."""
-        return f"{self.base_url}/ns/{namespace}/{self.mock.context_path}/metaServlet"
+        return self.base_url + self.mock.servlet_path(namespace)
 
     @property
     def journal(self) -> Journal:
