@@ -44,6 +44,8 @@ _ID_ALPHABET = string.ascii_letters + string.digits
 CLIENT_GONE: ContextVar[Callable[[], bool]] = ContextVar(
     "mock_tac_client_gone", default=lambda: False
 )
+#: The user the request being answered authenticated as.
+_USER: ContextVar[User | None] = ContextVar("mock_tac_user", default=None)
 #: Steps to run after the reply of the request being answered is measured.
 _AFTER_REPLY: ContextVar[list[Callable[[], None]] | None] = ContextVar(
     "mock_tac_after_reply", default=None
@@ -141,6 +143,13 @@ class Engine:
             if user.login == login and user.password == password:
                 return user
         raise ApiError(codes.AUTHENTICATION_ERROR, self.dialect.auth_error)
+
+    def current_user(self, params: dict[str, Any]) -> User:
+        """The user the request being answered authenticated as.
+
+        Outside a dispatched request, ``params`` are authenticated now.
+        """
+        return _USER.get() or self.authenticate(params)
 
     def scenario_users(self) -> tuple[User, ...]:
         with self.store.transaction() as state:
@@ -283,6 +292,7 @@ class Engine:
         token = faults.ACTIVE.set(tuple(fired))
         deferred: list[Callable[[], None]] = []
         deferred_token = _AFTER_REPLY.set(deferred)
+        user_token = _USER.set(None)
         try:
             faults.apply_before_dispatch(self, fired, params)
             fields = self._dispatch(action, params)
@@ -295,6 +305,7 @@ class Engine:
         finally:
             faults.ACTIVE.reset(token)
             _AFTER_REPLY.reset(deferred_token)
+            _USER.reset(user_token)
         transport = faults.note(transport, fired)
         outcome = self._finish(
             start, action, params, encoding, reply, transport=transport
@@ -316,6 +327,7 @@ class Engine:
             raise ApiError(codes.INVALID_REQUEST, f"Unknown actionName: {action}")
         if command.requires_auth:
             user = self.authenticate(params)
+            _USER.set(user)
             if (
                 command.rights == JOB_CONDUCTOR_MANAGEMENT
                 and not user.can_run

@@ -39,7 +39,7 @@ MODES = ("synchronous", "asynchronous")
     checks_right=True,
 )
 def run_task(engine: Engine, params: dict[str, Any]) -> dict[str, Any]:
-    user = engine.authenticate(params)
+    user = engine.current_user(params)
     with engine.store.transaction() as state:
         task = engine.task(state, params)
         mode = params.get("mode")
