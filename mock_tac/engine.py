@@ -25,11 +25,12 @@ from .dialect import Dialect, get_dialect
 from .execution import Execution
 from .journal import Entry, Journal, preview_raw
 from .protocol import (
+    DecodedRequest,
     ProtocolError,
     as_json_text,
     checked_params,
-    decode_request,
     json_kind,
+    try_decode,
 )
 from .registry import COMMANDS, JOB_CONDUCTOR_MANAGEMENT
 from .scenario import Scenario, User, load_scenario
@@ -91,18 +92,25 @@ class Engine:
     # -- entry points -------------------------------------------------------
 
     def handle_raw(
-        self, raw: bytes, method: str, transport: dict[str, Any] | None = None
+        self,
+        raw: bytes,
+        method: str,
+        transport: dict[str, Any] | None = None,
+        *,
+        decoded: DecodedRequest | ProtocolError | None = None,
     ) -> Outcome:
         """Decode a raw query string or body and answer it.
 
-        Never raises: undecodable input gets ``returnCode`` 2, an unexpected
-        failure ``returnCode`` 1, and every request is journaled.
+        ``decoded`` is what :func:`~mock_tac.protocol.try_decode` made of
+        ``raw``, when the transport decoded it already. Never raises:
+        undecodable input gets ``returnCode`` 2, an unexpected failure
+        ``returnCode`` 1, and every request is journaled.
         """
         start = self.clock.now()
-        try:
-            decoded = decode_request(raw, method)
-        except ProtocolError as exc:
-            reply = {"error": str(exc), "returnCode": codes.INVALID_REQUEST}
+        if decoded is None:
+            decoded = try_decode(raw, method)
+        if isinstance(decoded, ProtocolError):
+            reply = {"error": str(decoded), "returnCode": codes.INVALID_REQUEST}
             preview = preview_raw(raw)
             return self._finish(
                 start, None, None, None, reply, raw=preview, transport=transport

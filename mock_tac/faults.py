@@ -494,20 +494,18 @@ def describe_execution(execution: Execution) -> dict[str, Any]:
 # -- the transport's side -------------------------------------------------------
 
 
-def fire_transport(engine: Engine, raw: bytes | None, method: str) -> list[FaultSpec]:
-    """The transport faults that fire for a raw request (decoded here to match)."""
+def fire_transport(engine: Engine, params: dict[str, Any] | None) -> list[FaultSpec]:
+    """The transport faults that fire for a request (params None: undecodable)."""
     if not len(engine.faults):
         return []
-    params = _decode_quietly(raw, method)
     action = params.get("actionName") if params else None
     return engine.faults.fire((TRANSPORT,), action, task_of(engine, params))
 
 
 def journal_unanswered(
-    engine: Engine, raw: bytes | None, method: str, transport: dict[str, Any] | None
+    engine: Engine, params: dict[str, Any] | None, transport: dict[str, Any] | None
 ) -> Entry:
     """Journal a request a transport fault kept from the engine (empty reply)."""
-    params = _decode_quietly(raw, method)
     action = params.get("actionName") if params else None
     return engine.journal.record(
         time=engine.clock.now(),
@@ -518,17 +516,6 @@ def journal_unanswered(
         duration_ms=0,
         transport=transport,
     )
-
-
-def _decode_quietly(raw: bytes | None, method: str) -> dict[str, Any] | None:
-    from .protocol import ProtocolError, decode_request
-
-    if not raw:
-        return None
-    try:
-        return decode_request(raw, method).params
-    except ProtocolError:
-        return None
 
 
 def describe_executions(engine: Engine) -> list[dict[str, Any]]:

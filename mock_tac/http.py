@@ -31,7 +31,7 @@ from .mock import (
     SERVLET,
     MockTac,
 )
-from .protocol import encode_reply
+from .protocol import DecodedRequest, ProtocolError, encode_reply, try_decode
 
 log = logging.getLogger("mock_tac.http")
 
@@ -105,10 +105,14 @@ def _serve_metaservlet(mock: MockTac, namespace: str) -> Response:
         "remote": request.remote_addr,
     }
     raw = _raw_request()
-    fired = faults.fire_transport(engine, raw, request.method)
+    decoded = try_decode(raw, request.method) if raw is not None else None
+    params = decoded.params if isinstance(decoded, DecodedRequest) else None
+    fired = faults.fire_transport(engine, params)
     if fired:
         transport = faults.note(transport, fired) or transport
-        faulted = _apply_transport_faults(engine, fired, raw, transport, started)
+        faulted = _apply_transport_faults(
+            engine, fired, raw, decoded, transport, started
+        )
         if faulted is not None:
             return faulted
     if raw is None:
@@ -118,7 +122,7 @@ def _serve_metaservlet(mock: MockTac, namespace: str) -> Response:
         gone = request.environ.get("waitress.client_disconnected", _never)
         token = CLIENT_GONE.set(gone)
         try:
-            outcome = engine.handle_raw(raw, request.method, transport)
+            outcome = engine.handle_raw(raw, request.method, transport, decoded=decoded)
         finally:
             CLIENT_GONE.reset(token)
     _log_request(namespace, outcome, started)
@@ -210,6 +214,7 @@ def _apply_transport_faults(
     engine: Engine,
     fired: list[faults.FaultSpec],
     raw: bytes | None,
+    decoded: DecodedRequest | ProtocolError | None,
     transport: dict,
     started: float,
 ) -> Response | None:
@@ -224,10 +229,11 @@ def _apply_transport_faults(
 
     body = b""
     if spec.passes_to_engine and raw is not None:
-        outcome = engine.handle_raw(raw, request.method, transport)
+        outcome = engine.handle_raw(raw, request.method, transport, decoded=decoded)
         body = encode_reply(outcome.reply)
     else:
-        entry = faults.journal_unanswered(engine, raw, request.method, transport)
+        params = decoded.params if isinstance(decoded, DecodedRequest) else None
+        entry = faults.journal_unanswered(engine, params, transport)
         outcome = Outcome(reply={}, entry=entry)
     if spec.fault == "hang":
         _hang(engine, spec, released)

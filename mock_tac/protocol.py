@@ -110,6 +110,14 @@ def decode_request(raw: bytes, method: str) -> DecodedRequest:
             raise first_error from None
 
 
+def try_decode(raw: bytes, method: str) -> DecodedRequest | ProtocolError:
+    """:func:`decode_request`, returning its error instead of raising it."""
+    try:
+        return decode_request(raw, method)
+    except ProtocolError as exc:
+        return exc
+
+
 def _decode_text(text: bytes, method: str) -> DecodedRequest:
     percent_encoded = bool(_PERCENT_ESCAPE.search(text))
     if percent_encoded:
