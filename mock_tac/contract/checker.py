@@ -128,7 +128,7 @@ class Result:
 def mask_password(text: str, password: str) -> str:
     """``text`` with every occurrence of ``password`` replaced by ``***``.
 
-    The password's JSON-escaped forms (``\\n``, ``\\"``, ``\\uXXXX``) are
+    The password's JSON-escaped forms (``\\n``, ``\\"``, ``\\u00e9``) are
     masked too, since a client may print the request it built. An empty
     password masks nothing. A short password masks every occurrence of those
     characters, wherever they stand.
